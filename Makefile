@@ -1,0 +1,29 @@
+# touchpoint — PGXS build.  `make && make install`, then see README.md for tests.
+EXTENSION = touchpoint
+EXTVERSION = 1.0
+
+MODULE_big = touchpoint
+OBJS = \
+	src/touchpoint.o \
+	src/tp_input.o \
+	src/tp_match.o \
+	src/tp_run.o \
+	src/tp_srf.o
+
+# Install scripts only; the pg_regress inputs beside them are never installed.
+DATA = $(wildcard sql/touchpoint--*.sql)
+
+# pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
+REGRESS = init
+REGRESS_OPTS = --dbname=contrib_regression
+
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifdef TP_WERROR
+PG_CFLAGS += -Werror
+endif
+
+EXTRA_CLEAN = results regression.diffs regression.out log output_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,33 @@
+-- init: the extension installs, and what it creates is what SPEC §2-§3 promises.
+CREATE EXTENSION touchpoint;
+SELECT extname, extrelocatable, extversion, n.nspname AS schema
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE extname = 'touchpoint';
+-- not trusted: only a superuser may install it
+SELECT name, trusted, superuser, relocatable, schema
+FROM pg_available_extension_versions WHERE name = 'touchpoint';
+-- the input tables and their columns
+SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull
+FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE c.relnamespace = 'touchpoint'::regnamespace AND c.relkind = 'r'
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum;
+-- indexes the engine uses
+SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
+FROM pg_index WHERE indrelid IN ('touchpoint.sessions'::regclass, 'touchpoint.tasks'::regclass)
+ORDER BY 1::text;
+-- pg_dump keeps the input rows
+SELECT unnest(extconfig)::regclass AS dumped_table FROM pg_extension WHERE extname = 'touchpoint' ORDER BY 1::text;
+-- functions: volatility, parallel safety, strictness, rows, security
+SELECT p.proname, p.pronargs, p.provolatile, p.proparallel, p.proisstrict, p.prorows, p.prosecdef, p.proretset
+FROM pg_proc p WHERE p.pronamespace = 'touchpoint'::regnamespace ORDER BY 1, 2;
+-- arguments, defaults and result (OUT) columns of the three set-returning functions
+\x on
+SELECT p.proname, pg_get_function_arguments(p.oid) AS arguments
+FROM pg_proc p WHERE p.pronamespace = 'touchpoint'::regnamespace AND p.proretset ORDER BY 1;
+\x off
+-- the settings exist with their defaults once the library is loaded
+LOAD 'touchpoint';
+SELECT name, setting, unit, vartype, enumvals, boot_val FROM pg_settings WHERE name LIKE 'touchpoint.%' ORDER BY 1;
+SHOW touchpoint.session_window;
+SHOW touchpoint.window_anchor;

@@ -1,0 +1,49 @@
+#!/bin/bash
+# The whole touchpoint test suite: installs what is missing, builds with
+# -Werror, installs, starts a throwaway cluster and runs every test.
+# Usage: bash test/run.sh          (as root or as a user who can install)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+bash test/scripts/deps.sh || exit 1
+
+passed=0
+failed=0
+failures=()
+record() {   # record NAME STATUS
+    if [ "$2" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+
+echo "== build"
+make -s clean >/dev/null
+if ! make -s TP_WERROR=1 >/dev/null || ! make -s install >/dev/null; then
+    echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== engine property test (outside the server, ASan + UBSan)"
+bash test/engine/run.sh
+record engine $?
+
+WORK=$(mktemp -d /tmp/touchpoint-test.XXXXXX)
+eval "$(bash test/scripts/cluster.sh start "$WORK" 54329)"
+trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$WORK"' EXIT
+
+echo "== pg_regress (sql/ + expected/)"
+make -s installcheck >"$WORK/regress.log" 2>&1
+status=$?
+cat "$WORK/regress.log"
+# count each test of the pg_regress run
+n_ok=$(grep -cE '^(ok|test) .*\bok\b' "$WORK/regress.log" || true)
+n_bad=$(grep -cE 'FAILED|failed \(ignored\)' "$WORK/regress.log" || true)
+passed=$((passed + n_ok)); failed=$((failed + n_bad))
+if [ $status != 0 ]; then
+    [ "$n_bad" = 0 ] && failed=$((failed + 1))
+    failures+=(pg_regress)
+    [ -f regression.diffs ] && head -c 20000 regression.diffs
+fi
+
+echo
+if [ $failed != 0 ]; then echo "failed: ${failures[*]}"; fi
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,50 @@
+#!/bin/bash
+# A throwaway PostgreSQL cluster for tests and the demo, runnable as root.
+#   cluster.sh start DIR [PORT]   initdb (as postgres) and start; prints env to source
+#   cluster.sh stop DIR           stop it (the directory is left for inspection)
+# The server runs as the postgres user with a private socket directory and no
+# TCP listener, so it never clashes with another server on this machine.
+set -euo pipefail
+
+BIN=$(pg_config --bindir)
+cmd=${1:?usage: cluster.sh start|stop DIR [PORT]}
+dir=${2:?usage: cluster.sh start|stop DIR [PORT]}
+port=${3:-54329}
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+start)
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        as_postgres "$BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync \
+            -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+        cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$dir'
+fsync = off
+synchronous_commit = off
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
+max_worker_processes = 16
+max_prepared_transactions = 4
+CONF
+    fi
+    as_postgres "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+    echo "export PGHOST=$dir PGPORT=$port PGUSER=postgres"
+    ;;
+stop)
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    fi
+    ;;
+*)
+    echo "usage: cluster.sh start|stop DIR [PORT]" >&2
+    exit 2
+    ;;
+esac
