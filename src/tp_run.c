@@ -119,7 +119,7 @@ build_session_query(StringInfo q, TpRun *run, bool probe)
 	appendStringInfo(q, " FROM %s i WHERE %s(", in->qualified_name, run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
 	if (probe)
-		appendStringInfoString(q, ") OPERATOR(pg_catalog.=) $1");
+		appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) $1");
 	else
 	{
 		appendStringInfoString(q, ") IS NOT NULL ORDER BY ");

@@ -254,7 +254,7 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 					append_duration(&buf, s->started_at - occ);
 					appendStringInfo(&buf, " before session %s started at ", s->session_id);
 					append_time(&buf, s->started_at, dates);
-					appendStringInfoString(&buf, "; a call before a session starts is never merged with it");
+					appendStringInfoString(&buf, "; a call before a session starts is never merged with it, so the call becomes a touchpoint of its own without web data");
 				}
 				else if (gap < 0)
 				{
@@ -276,13 +276,15 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 									 by_activity ? "was last active at" : "started at");
 					append_time(&buf, anchor, dates);
 				}
+				if (occ < s->started_at)
+					break;
 				appendStringInfoString(&buf, "; the window is ");
 				append_duration(&buf, run->window);
 				if (run->anchor == TP_ANCHOR_LAST_ACTIVITY)
 					appendStringInfoString(&buf, " after the last activity");
 				if (status == TP_STATUS_MERGED)
 					appendStringInfoString(&buf, ", so the call is merged with it");
-				else if (occ >= s->started_at)
+				else
 					appendStringInfoString(&buf, ", so the call becomes a touchpoint of its own without web data");
 				break;
 			}
