@@ -280,7 +280,7 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 					break;
 				appendStringInfoString(&buf, "; the window is ");
 				append_duration(&buf, run->window);
-				if (run->anchor == TP_ANCHOR_LAST_ACTIVITY)
+				if (by_activity)
 					appendStringInfoString(&buf, " after the last activity");
 				if (status == TP_STATUS_MERGED)
 					appendStringInfoString(&buf, ", so the call is merged with it");

@@ -1,0 +1,102 @@
+-- errors: every bad input of SPEC §4 gets a clear ERROR with a specific
+-- SQLSTATE (never XX000) and, where it helps, a HINT.
+SET timezone = 'UTC';
+\set VERBOSITY default
+
+-- try(sql): run a statement, report its SQLSTATE, message and hint.
+CREATE FUNCTION regress_try(stmt text, OUT state text, OUT message text, OUT hint text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE stmt;
+    state := 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+END $$;
+
+CREATE TABLE e_seq_src (x int);
+CREATE SEQUENCE e_seq;
+CREATE INDEX e_idx ON e_seq_src (x);
+CREATE TYPE e_comp AS (a int);
+-- a view with a CRM's names but missing occurred_at
+CREATE VIEW e_no_time AS SELECT task_id, bizible_id, type, subject, phone, person_id, is_deleted FROM touchpoint.tasks;
+-- a view whose occurred_at is a date-only field / a timestamp without time zone
+CREATE VIEW e_date_time AS SELECT task_id, bizible_id, type, subject, phone, person_id,
+    occurred_at::date AS occurred_at, is_deleted FROM touchpoint.tasks;
+CREATE VIEW e_naive_time AS SELECT task_id, bizible_id, type, subject, phone, person_id,
+    occurred_at::timestamp AS occurred_at, is_deleted FROM touchpoint.tasks;
+CREATE VIEW e_int_deleted AS SELECT task_id, bizible_id, type, subject, phone, person_id,
+    occurred_at, is_deleted::int AS is_deleted FROM touchpoint.tasks;
+CREATE VIEW e_array_id AS SELECT ARRAY[session_id] AS session_id, bizible_id, started_at, last_activity_at,
+    channel, subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page FROM touchpoint.sessions;
+CREATE VIEW e_no_channel AS SELECT session_id, bizible_id, started_at, last_activity_at,
+    subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page FROM touchpoint.sessions;
+
+SELECT stmt, (regress_try(stmt)).*
+FROM (VALUES
+  -- unknown relation
+  ($$SELECT * FROM touchpoint.merge_calls('no_such_table')$$),
+  ($$SELECT * FROM touchpoint.merge_calls(0::oid::regclass)$$),
+  -- NULL relation
+  ($$SELECT * FROM touchpoint.merge_calls(NULL, 'touchpoint.tasks')$$),
+  ($$SELECT * FROM touchpoint.explain_calls('touchpoint.sessions', NULL)$$),
+  ($$SELECT * FROM touchpoint.explain_call('t-doc', NULL)$$),
+  -- relations that hold no rows of their own
+  ($$SELECT * FROM touchpoint.merge_calls('e_seq')$$),
+  ($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_idx')$$),
+  ($$SELECT * FROM touchpoint.merge_calls('e_comp')$$),
+  -- missing and ill-typed columns
+  ($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_no_time')$$),
+  ($$SELECT * FROM touchpoint.explain_calls('e_no_channel')$$),
+  ($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_date_time')$$),
+  ($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_naive_time')$$),
+  ($$SELECT * FROM touchpoint.explain_calls('touchpoint.sessions', 'e_int_deleted')$$),
+  ($$SELECT * FROM touchpoint.explain_calls('e_array_id')$$),
+  -- the window: <= 0, a month part
+  ($$SELECT * FROM touchpoint.merge_calls(session_window => interval '0')$$),
+  ($$SELECT * FROM touchpoint.merge_calls(session_window => interval '-30 minutes')$$),
+  ($$SELECT * FROM touchpoint.explain_calls(session_window => interval '1 day -24 hours')$$),
+  ($$SELECT * FROM touchpoint.explain_call('t-doc', session_window => interval '-1 microsecond')$$),
+  ($$SELECT * FROM touchpoint.merge_calls(session_window => interval '1 month')$$),
+  ($$SELECT * FROM touchpoint.merge_calls(session_window => interval '1 day 2 hours')$$),
+  -- explain_call on a task that does not exist, or a NULL id
+  ($$SELECT * FROM touchpoint.explain_call('no-such-task')$$),
+  ($$SELECT * FROM touchpoint.explain_call(NULL)$$),
+  -- bad setting values
+  ($$SET touchpoint.session_window = 0$$),
+  ($$SET touchpoint.session_window = 'soon'$$),
+  ($$SET touchpoint.window_anchor = 'last_click'$$)
+) AS t(stmt);
+
+-- The same errors in full, as a user sees them.
+SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_no_time');
+SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_date_time');
+SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_naive_time');
+SELECT * FROM touchpoint.merge_calls(session_window => interval '-30 minutes');
+SELECT * FROM touchpoint.merge_calls(session_window => interval '1 month');
+SELECT * FROM touchpoint.explain_call('no-such-task');
+
+-- NULLs that a view can return where our tables forbid them.
+CREATE VIEW e_null_time AS SELECT task_id, bizible_id, type, subject, phone, person_id,
+    CASE WHEN task_id = 't-doc' THEN NULL ELSE occurred_at END AS occurred_at, is_deleted FROM touchpoint.tasks;
+CREATE VIEW e_null_deleted AS SELECT task_id, bizible_id, type, subject, phone, person_id,
+    occurred_at, CASE WHEN task_id = 't-doc' THEN NULL ELSE is_deleted END AS is_deleted FROM touchpoint.tasks;
+CREATE VIEW e_null_start AS SELECT session_id, bizible_id,
+    CASE WHEN session_id = 's-doc' THEN NULL ELSE started_at END AS started_at, last_activity_at,
+    channel, subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page FROM touchpoint.sessions;
+SELECT stmt, (regress_try(stmt)).state
+FROM (VALUES ($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_null_time')$$),
+             ($$SELECT * FROM touchpoint.explain_calls('touchpoint.sessions', 'e_null_deleted')$$),
+             ($$SELECT * FROM touchpoint.merge_calls('e_null_start')$$)) AS t(stmt);
+SELECT count(*) FROM touchpoint.merge_calls('touchpoint.sessions', 'e_null_time');
+SELECT count(*) FROM touchpoint.explain_calls('touchpoint.sessions', 'e_null_deleted');
+SELECT count(*) FROM touchpoint.merge_calls('e_null_start');
+-- a NULL occurred_at on a task that needs no time (no BizibleId) is no error
+SELECT status FROM touchpoint.explain_call('t-null-id', 'touchpoint.sessions',
+    (SELECT 'e_null_time'::regclass)) ;
+
+DROP VIEW e_no_time, e_date_time, e_naive_time, e_int_deleted, e_array_id, e_no_channel,
+    e_null_time, e_null_deleted, e_null_start;
+DROP TABLE e_seq_src;
+DROP SEQUENCE e_seq;
+DROP TYPE e_comp;
+DROP FUNCTION regress_try(text);

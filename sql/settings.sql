@@ -1,0 +1,77 @@
+-- settings: the window by argument and by setting, the last_activity anchor,
+-- and bad values of both settings (SPEC §3.1.4, §3.2).
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = 'postgres';
+
+CREATE TABLE w_sessions (LIKE touchpoint.sessions INCLUDING ALL);
+CREATE TABLE w_tasks (LIKE touchpoint.tasks INCLUDING ALL);
+INSERT INTO w_sessions (session_id, bizible_id, started_at, last_activity_at, channel) VALUES
+ ('ws1', 'w1', '2026-05-01 12:00', '2026-05-01 12:40', 'Paid Search'),
+ ('ws2', 'w2', '2026-05-01 12:00', NULL, 'Email'),
+ ('ws3', 'w3', '2026-05-01 12:00', '2026-05-01 12:20', 'Display'),
+ ('ws3b','w3', '2026-05-01 12:30', '2026-05-01 12:31', 'Referral');
+INSERT INTO w_tasks (task_id, bizible_id, type, occurred_at) VALUES
+ ('c35', 'w1', 'Call', '2026-05-01 12:35'),   -- 35 min after start, before last activity
+ ('c69', 'w1', 'Call', '2026-05-01 13:09:59.999999'),  -- last activity + 29:59.999999
+ ('c70', 'w1', 'Call', '2026-05-01 13:10'),    -- last activity + 30:00
+ ('n20', 'w2', 'Call', '2026-05-01 12:20'),    -- no last activity: falls back to start
+ ('n45', 'w2', 'Call', '2026-05-01 12:45'),
+ ('e11', 'w1', 'Call', '2026-05-01 11:59:59'), -- before the start: never merged
+ ('x45', 'w3', 'Call', '2026-05-01 12:45');    -- ws3 (12:00, active until 12:20) and ws3b (12:30)
+
+-- Default: 30 min after the start.
+SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks') ORDER BY task_id;
+
+-- The window by argument overrides the setting; NULL means the setting.
+SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks', interval '45 minutes') ORDER BY task_id;
+SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks', NULL) ORDER BY task_id;
+-- a window of 35 min 0.000001 s reaches c35 (exactly 35 min after the start)
+SELECT task_id, status, gap FROM touchpoint.explain_calls('w_sessions', 'w_tasks', interval '35 min 0.000001 s') WHERE task_id = 'c35';
+SELECT task_id, status, gap FROM touchpoint.explain_calls('w_sessions', 'w_tasks', interval '35 min') WHERE task_id = 'c35';
+-- days are 24 hours
+SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks', interval '1 day') ORDER BY task_id;
+
+-- The window by setting, with units.
+SET touchpoint.session_window = '1h';
+SHOW touchpoint.session_window;
+SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks') ORDER BY task_id;
+SELECT detail FROM touchpoint.explain_call('n45', 'w_sessions', 'w_tasks');
+SET touchpoint.session_window = 900;  -- plain numbers are seconds
+SHOW touchpoint.session_window;
+SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks') ORDER BY task_id;
+RESET touchpoint.session_window;
+SHOW touchpoint.session_window;
+
+-- Anchored on the last activity: a session stretches from its start to
+-- 30 min after its last page view; without one, the start is the anchor; a
+-- call before the start is still never merged.
+SET touchpoint.window_anchor = 'last_activity';
+SELECT task_id, status, session_id, nearest_session_id, gap
+FROM touchpoint.explain_calls('w_sessions', 'w_tasks') ORDER BY task_id;
+SELECT task_id, detail FROM touchpoint.explain_calls('w_sessions', 'w_tasks') ORDER BY task_id;
+SELECT task_id, session_id, touchpoint_type FROM touchpoint.merge_calls('w_sessions', 'w_tasks') ORDER BY task_id;
+RESET touchpoint.window_anchor;
+
+-- Settings per role and per function call site.
+CREATE ROLE regress_tp_window_role;
+ALTER ROLE regress_tp_window_role SET touchpoint.session_window = '2h';
+SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'regress_tp_window_role'::regrole;
+DROP ROLE regress_tp_window_role;
+BEGIN;
+SET LOCAL touchpoint.session_window = '50min';
+SELECT count(*) FILTER (WHERE session_id IS NOT NULL) AS merged FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+COMMIT;
+SHOW touchpoint.session_window;
+
+-- Bad values are refused, the old value stays.
+SET touchpoint.session_window = 0;
+SET touchpoint.session_window = '-5min';
+SET touchpoint.session_window = 'half an hour';
+SET touchpoint.window_anchor = 'last_click';
+SET touchpoint.window_anchor = '';
+SET touchpoint.no_such_setting = 1;
+SHOW touchpoint.session_window;
+SHOW touchpoint.window_anchor;
+
+DROP TABLE w_sessions, w_tasks;
