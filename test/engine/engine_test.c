@@ -63,6 +63,8 @@ one_in(uint64_t n)
 static long long n_passed;
 static long long n_failed;
 static long long n_reports;
+static long long n_status[3];	/* reference outcomes, by TpMatchStatus */
+static long long n_tie_merged;	/* merged with >1 covering session in the tie block */
 
 static void
 fmt_time(char *buf, size_t size, int64_t t)
@@ -323,9 +325,16 @@ compare_call(const Built *b, const TpSession *raw, int n, int64_t window,
 
 		if (!ref_covers(&b->sorted[got->index], window, t))
 			return "merged session does not cover the call";
-		for (i = got->index + 1; i < n; i++)
-			if (ref_covers(&b->sorted[i], window, t))
-				return "a later session in the sorted array also covers the call";
+		/* no covering session starts later, none of its tie block sorts first */
+		for (i = 0; i < n; i++)
+		{
+			if (i == got->index || !ref_covers(&b->sorted[i], window, t))
+				continue;
+			if (b->sorted[i].started_at > b->sorted[got->index].started_at)
+				return "a session starting later also covers the call";
+			if (b->sorted[i].started_at == b->sorted[got->index].started_at && i < got->index)
+				return "a session with the same start and a smaller id also covers the call";
+		}
 	}
 	else
 	{
@@ -623,8 +632,6 @@ gen_group(Group *g, int n)
 	while (set.cap < (size_t) n * 2 + 2)
 		set.cap <<= 1;
 	set.slots = calloc(set.cap, sizeof(char *));
-	while ((size_t) 1 << 0 && 0)
-		;
 	for (i = 0; i < n; i++)
 	{
 		int			tries = 0;
@@ -771,6 +778,20 @@ run_group(unsigned long long group_no, int n, int max_calls, long long *calls_ru
 
 		why = compare_call(&b, g.raw, n, g.window, t, &got, &ws, &wr);
 		(*calls_run)++;
+		if (ws >= 0 && ws < 3)
+			n_status[ws]++;
+		if (ws == TP_MATCH_MERGED)
+		{
+			int			j,
+						k = 0;
+
+			for (j = 0; j < n; j++)
+				if (g.raw[j].started_at == g.raw[wr].started_at &&
+					ref_covers(&g.raw[j], g.window, t))
+					k++;
+			if (k > 1)
+				n_tie_merged++;
+		}
 		if (why == NULL)
 		{
 			pass();
@@ -1079,6 +1100,9 @@ main(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("engine: seed=%llu iters=%lld groups (%lld large, %lld sessions), %lld calls matched\n",
 		   seed, iters, large, sessions_total, calls_run);
+	printf("engine: reference outcomes: %lld merged (%lld among tied covering starts), %lld outside window, %lld no sessions\n",
+		   n_status[TP_MATCH_MERGED], n_tie_merged, n_status[TP_MATCH_OUTSIDE_WINDOW],
+		   n_status[TP_MATCH_NO_SESSIONS]);
 	printf("engine: %.2f s\n",
 		   (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (n_reports > MAX_REPORTS)
