@@ -1,0 +1,281 @@
+-- touchpoint demo data: web sessions and call-tracking tasks for a fictional
+-- B2B software company (www.example.com), 2024-09-02 .. 2024-10-31.
+--
+-- Load it into a fresh database after CREATE EXTENSION touchpoint:
+--     psql -v ON_ERROR_STOP=1 -f test/data/demo_data.sql
+-- `bash test/demo.sh` does exactly that.  Plain SQL, deterministic (setseed),
+-- loads in a few seconds, and inserts only into touchpoint.sessions and
+-- touchpoint.tasks (it does not delete anything, so load it once).
+--
+-- What is in it:
+--   * 5,000 visitors, each with a BizibleId cookie (32 hex digits, from md5);
+--     4,600 of them browsed the site: ~15,000 web sessions over 60 days from
+--     Paid Search (google/bing cpc), Organic Search, Paid Social (linkedin,
+--     facebook), Email, Display, Referral, Direct (no tracking data) and a few
+--     sessions whose channel is not set yet.  The other 400 only ever called
+--     (their cookie came from a page the web tracking did not cover).
+--   * ~2,000 CRM tasks written by CallTrackingMetrics, CallRail and Invoca:
+--     most calls come minutes after a session of the same visitor started,
+--     some hours or days later, a few before the visit; some carry a
+--     BizibleId with no session at all, some none (NULL, '' or spaces), some
+--     an upper-case or space-padded BizibleId, some a blank type; a few are
+--     deleted in the CRM.
+--   * Hand-written showcase tasks 00T5e0000DEMO01EAS .. DEMO07, among them
+--     the example of the Marketo Measure documentation: an ad click starts a
+--     session at 12:17 and the visitor calls at 13:05 (48 min later, outside
+--     the 30-minute window).
+--
+-- Times are generated as local times in America/Los_Angeles (the company's
+-- office) and stored as timestamptz; set `timezone` to that zone to see them
+-- as written here.
+
+BEGIN;
+
+SET LOCAL max_parallel_workers_per_gather = 0;   -- keep random() in one process, in order
+SET LOCAL client_min_messages = warning;
+
+DO $$ BEGIN PERFORM setseed(0.2024); END $$;
+
+-- ---------------------------------------------------------------------------
+-- Visitors: 5,000 BizibleIds; the first 4,600 browsed the site.
+-- Every random() is drawn in a single scan over generate_series, so the data
+-- is the same on every run.
+CREATE TEMP TABLE demo_visitors ON COMMIT DROP AS
+SELECT v,
+       md5('touchpoint-demo-visitor-' || v) AS bizible_id,
+       CASE WHEN v <= 4600 THEN 1 + floor(8 * random() ^ 2)::int ELSE 0 END AS n_sessions,
+       random() AS r_person,
+       random() AS r_area,
+       random() AS r_line
+FROM generate_series(1, 5000) AS v;
+
+ALTER TABLE demo_visitors
+    ADD COLUMN person_id text,
+    ADD COLUMN phone text;
+UPDATE demo_visitors SET
+    -- the caller's Salesforce WhoId: a lead (00Q), a contact (003), or none
+    person_id = CASE WHEN r_person < 0.55 THEN '00Q5e0000' || lpad(v::text, 6, '0') || 'IAK'
+                     WHEN r_person < 0.88 THEN '0035e0000' || lpad(v::text, 6, '0') || 'QAC'
+                END,
+    -- E.164, in the 555-0100..0199 range reserved for fiction
+    phone = '+1' || (ARRAY['415','628','650','408','212','646','312','512','617','206','303','404'])
+                    [1 + floor(r_area * 12)::int]
+                 || '5550' || (100 + floor(r_line * 100)::int)::text;
+
+-- ---------------------------------------------------------------------------
+-- Where sessions come from: channel, subchannel, source, medium, campaign,
+-- ad_content, keyword, landing page, referrer.  pick is the template's place
+-- in its channel; share is the channel's share of all sessions.
+CREATE TEMP TABLE demo_templates (
+    channel text, pick int, subchannel text, source text, medium text, campaign text,
+    ad_content text, keyword text, landing_page text, referrer_page text
+) ON COMMIT DROP;
+INSERT INTO demo_templates VALUES
+ ('Paid Search', 0, 'Google', 'google', 'cpc', 'Brand - US', 'Acme Signal | Official Site', 'acme signal', 'https://www.example.com/', 'https://www.google.com/'),
+ ('Paid Search', 1, 'Google', 'google', 'cpc', 'Call Tracking Software - Exact', 'Track Every Call to Its Campaign', 'call tracking software', 'https://www.example.com/lp/call-tracking', 'https://www.google.com/'),
+ ('Paid Search', 2, 'Google', 'google', 'cpc', 'Call Tracking Software - Exact', 'Salesforce Call Attribution in Minutes', 'call tracking for salesforce', 'https://www.example.com/lp/call-tracking-salesforce', 'https://www.google.com/'),
+ ('Paid Search', 3, 'Google', 'google', 'cpc', 'Competitor - CallRail', 'The CallRail Alternative Built for B2B', 'callrail alternative', 'https://www.example.com/compare/callrail', 'https://www.google.com/'),
+ ('Paid Search', 4, 'Google', 'google', 'cpc', 'Attribution Software - Broad', 'Multi-Touch Attribution for B2B Teams', 'b2b marketing attribution', 'https://www.example.com/lp/attribution', 'https://www.google.com/'),
+ ('Paid Search', 5, 'Bing', 'bing', 'cpc', 'Brand - US', 'Acme Signal | Official Site', 'acme signal', 'https://www.example.com/', 'https://www.bing.com/'),
+ ('Paid Search', 6, 'Bing', 'bing', 'cpc', 'Call Tracking Software - Exact', 'Track Every Call to Its Campaign', 'call tracking software', 'https://www.example.com/lp/call-tracking', 'https://www.bing.com/'),
+ ('Organic Search', 0, 'Google', 'google', 'organic', NULL, NULL, NULL, 'https://www.example.com/blog/what-is-call-tracking', 'https://www.google.com/'),
+ ('Organic Search', 1, 'Google', 'google', 'organic', NULL, NULL, NULL, 'https://www.example.com/blog/b2b-attribution-models-explained', 'https://www.google.com/'),
+ ('Organic Search', 2, 'Google', 'google', 'organic', NULL, NULL, NULL, 'https://www.example.com/', 'https://www.google.com/'),
+ ('Organic Search', 3, 'Google', 'google', 'organic', NULL, NULL, NULL, 'https://www.example.com/pricing', 'https://www.google.com/'),
+ ('Organic Search', 4, 'Bing', 'bing', 'organic', NULL, NULL, NULL, 'https://www.example.com/blog/what-is-call-tracking', 'https://www.bing.com/'),
+ ('Organic Search', 5, 'DuckDuckGo', 'duckduckgo', 'organic', NULL, NULL, NULL, 'https://www.example.com/', 'https://duckduckgo.com/'),
+ ('Paid Social', 0, 'LinkedIn', 'linkedin', 'paid_social', 'ABM - Enterprise Accounts Q3', 'Carousel - Customer Stories', NULL, 'https://www.example.com/lp/demo', 'https://www.linkedin.com/'),
+ ('Paid Social', 1, 'LinkedIn', 'linkedin', 'paid_social', 'Webinar - Attribution 101', 'Single Image - Register Now', NULL, 'https://www.example.com/webinars/attribution-101', 'https://www.linkedin.com/'),
+ ('Paid Social', 2, 'Facebook', 'facebook', 'cpc', 'Retargeting - Pricing Visitors', 'Video - 30s Product Tour', NULL, 'https://www.example.com/lp/demo', 'https://www.facebook.com/'),
+ ('Paid Social', 3, 'Facebook', 'facebook', 'cpc', 'Prospecting - Marketing Ops Lookalike', 'Single Image - Free Trial', NULL, 'https://www.example.com/lp/free-trial', 'https://l.facebook.com/'),
+ ('Email', 0, 'Newsletter', 'marketo', 'email', 'Newsletter - September 2024', 'Header CTA', NULL, 'https://www.example.com/blog/what-is-call-tracking', NULL),
+ ('Email', 1, 'Newsletter', 'marketo', 'email', 'Newsletter - October 2024', 'Header CTA', NULL, 'https://www.example.com/blog/b2b-attribution-models-explained', NULL),
+ ('Email', 2, 'Nurture', 'marketo', 'email', 'Nurture - Trial Day 3', 'Book a Demo Button', NULL, 'https://www.example.com/demo', NULL),
+ ('Email', 3, 'Nurture', 'marketo', 'email', 'Webinar Invite - Attribution 101', 'Register Button', NULL, 'https://www.example.com/webinars/attribution-101', NULL),
+ ('Display', 0, 'Retargeting', 'google', 'display', 'Retargeting - Display', '300x250 - Pricing', NULL, 'https://www.example.com/pricing', 'https://googleads.g.doubleclick.net/'),
+ ('Display', 1, 'Prospecting', 'google', 'display', 'Prospecting - In-Market Marketing Software', '728x90 - Product Tour', NULL, 'https://www.example.com/lp/demo', 'https://googleads.g.doubleclick.net/'),
+ ('Referral', 0, 'Review Sites', 'g2.com', 'referral', NULL, NULL, NULL, 'https://www.example.com/', 'https://www.g2.com/products/acme-signal/reviews'),
+ ('Referral', 1, 'Review Sites', 'capterra.com', 'referral', NULL, NULL, NULL, 'https://www.example.com/pricing', 'https://www.capterra.com/p/210934/Acme-Signal/'),
+ ('Referral', 2, 'Partners', 'appexchange.salesforce.com', 'referral', NULL, NULL, NULL, 'https://www.example.com/integrations/salesforce', 'https://appexchange.salesforce.com/'),
+ ('Direct', 0, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/', NULL),
+ ('Direct', 1, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/pricing', NULL),
+ ('Direct', 2, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/demo', NULL),
+ ('Direct', 3, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/login', NULL),
+ -- channel not set yet (left for channel rules): with and without tracking data
+ (NULL, 0, NULL, 'revops-weekly', 'newsletter', 'Co-marketing - RevOps Weekly', 'Sponsored Slot', NULL, 'https://www.example.com/lp/attribution', NULL),
+ (NULL, 1, NULL, 'qr', 'print', 'Event - SaaStr 2024 Booth', NULL, NULL, 'https://www.example.com/events/saastr', NULL),
+ (NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/blog/what-is-call-tracking', NULL);
+
+CREATE TEMP TABLE demo_channels ON COMMIT DROP AS
+SELECT c.channel, c.lo, c.hi, (SELECT count(*) FROM demo_templates t
+                               WHERE t.channel IS NOT DISTINCT FROM c.channel) AS n_templates
+FROM (VALUES ('Paid Search', 0.00, 0.22), ('Organic Search', 0.22, 0.46),
+             ('Paid Social', 0.46, 0.56), ('Email', 0.56, 0.64), ('Display', 0.64, 0.69),
+             ('Referral', 0.69, 0.76), ('Direct', 0.76, 0.95), (NULL, 0.95, 1.00))
+     AS c(channel, lo, hi);
+
+-- ---------------------------------------------------------------------------
+-- Sessions: n_sessions per visitor, at random days, mostly in office hours.
+CREATE TEMP TABLE demo_session_draws ON COMMIT DROP AS
+SELECT v.v, v.bizible_id, k,
+       random() AS r_day, random() AS r_h1, random() AS r_h2,
+       random() AS r_channel, random() AS r_template, random() AS r_length
+FROM demo_visitors v, generate_series(1, v.n_sessions) AS k;
+
+CREATE TEMP TABLE demo_sessions ON COMMIT DROP AS
+SELECT d.v, d.bizible_id,
+       date_trunc('second',
+           (date '2024-09-02' + floor(d.r_day * 60)::int
+            + interval '6 hours' + (d.r_h1 + d.r_h2) / 2 * interval '15 hours')
+           AT TIME ZONE 'America/Los_Angeles') AS started_at,
+       d.r_length, t.*
+FROM demo_session_draws d
+JOIN demo_channels c ON d.r_channel >= c.lo AND d.r_channel < c.hi
+JOIN demo_templates t ON t.channel IS NOT DISTINCT FROM c.channel
+                     AND t.pick = floor(d.r_template * c.n_templates)::int;
+
+INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, last_activity_at,
+    channel, subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page)
+SELECT 'sess_' || lpad(row_number() OVER (ORDER BY started_at, bizible_id)::text, 6, '0'),
+       bizible_id, started_at,
+       CASE WHEN r_length < 0.06 THEN NULL                                 -- one page, no activity recorded
+            WHEN r_length < 0.86 THEN started_at + date_trunc('second',   -- a few minutes
+                 (0.5 + (r_length - 0.06) / 0.80 * 24) * interval '1 minute')
+            ELSE started_at + date_trunc('second',                         -- a long visit, up to 2 h
+                 (25 + (r_length - 0.86) / 0.14 * 95) * interval '1 minute')
+       END,
+       channel, subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page
+FROM demo_sessions;
+
+-- The sessions numbered in order, for tasks to pick one.
+CREATE TEMP TABLE demo_session_index ON COMMIT DROP AS
+SELECT row_number() OVER (ORDER BY s.session_id) AS n, s.session_id, s.started_at, v.v
+FROM touchpoint.sessions s
+JOIN demo_visitors v USING (bizible_id);
+
+-- ---------------------------------------------------------------------------
+-- Tasks: 2,000 calls.  kind decides how the call relates to the web data:
+--   in_window  a few seconds to 29 minutes after a session started  (74 %)
+--   later      31 minutes to 20 days after a session started        (12 %)
+--   before     2 to 90 minutes before a session started              (2 %)
+--   untracked  a visitor who never browsed the tracked site          (7 %)
+--   no_id      the vendor did not fill the BizibleId                 (5 %)
+CREATE TEMP TABLE demo_task_draws ON COMMIT DROP AS
+SELECT t, random() AS r_kind, random() AS r_pick, random() AS r_delay, random() AS r_delay2,
+       random() AS r_vendor, random() AS r_format, random() AS r_type, random() AS r_deleted
+FROM generate_series(1, 2000) AS t;
+
+CREATE TEMP TABLE demo_tasks ON COMMIT DROP AS
+SELECT d.*,
+       CASE WHEN d.r_kind < 0.74 THEN 'in_window'
+            WHEN d.r_kind < 0.86 THEN 'later'
+            WHEN d.r_kind < 0.88 THEN 'before'
+            WHEN d.r_kind < 0.95 THEN 'untracked'
+            ELSE 'no_id' END AS kind,
+       CASE WHEN d.r_vendor < 0.60 THEN 'CallTrackingMetrics'
+            WHEN d.r_vendor < 0.85 THEN 'CallRail'
+            ELSE 'Invoca' END AS vendor
+FROM demo_task_draws d;
+
+CREATE TEMP TABLE demo_task_rows ON COMMIT DROP AS
+SELECT k.t, k.kind, k.vendor, k.r_format, k.r_type, k.r_deleted, vis.person_id, vis.phone,
+       vis.bizible_id,
+       date_trunc('second', CASE k.kind
+           WHEN 'in_window' THEN s.started_at + interval '20 seconds' + k.r_delay * interval '28 minutes 30 seconds'
+           WHEN 'later' THEN s.started_at + CASE
+                WHEN k.r_delay2 < 0.40 THEN interval '31 minutes' + k.r_delay * interval '150 minutes'
+                WHEN k.r_delay2 < 0.80 THEN interval '3 hours' + k.r_delay * interval '21 hours'
+                ELSE interval '1 day' + k.r_delay * interval '19 days' END
+           WHEN 'before' THEN s.started_at - interval '2 minutes' - k.r_delay * interval '88 minutes'
+           -- calls with no web session to relate to: any office hour of the 60 days
+           ELSE (date '2024-09-02' + floor(k.r_delay * 60)::int + interval '8 hours'
+                 + k.r_delay2 * interval '10 hours') AT TIME ZONE 'America/Los_Angeles'
+       END) AS occurred_at
+FROM demo_tasks k
+LEFT JOIN demo_session_index s
+       ON k.kind IN ('in_window', 'later', 'before')
+      AND s.n = 1 + floor(k.r_pick * (SELECT count(*) FROM demo_session_index))::int
+JOIN demo_visitors vis
+       ON vis.v = CASE WHEN k.kind IN ('in_window', 'later', 'before')
+                           THEN s.v
+                       WHEN k.kind = 'untracked' THEN 4601 + floor(k.r_pick * 400)::int
+                       ELSE 1 + floor(k.r_pick * 5000)::int END;
+
+INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, phone, person_id, occurred_at, is_deleted)
+SELECT '00T5e0000' || lpad(row_number() OVER (ORDER BY occurred_at, t)::text, 6, '0') || 'EAS',
+       CASE WHEN kind = 'no_id' THEN                     -- the vendor left BizibleId empty
+                 CASE WHEN r_format < 0.5 THEN NULL WHEN r_format < 0.8 THEN '' ELSE '   ' END
+            WHEN r_format < 0.04 THEN upper(bizible_id)     -- some integrations upper-case it
+            WHEN r_format < 0.07 THEN ' ' || bizible_id || ' '
+            ELSE bizible_id END,
+       CASE WHEN r_type < 0.03 THEN NULL                 -- blank Task.Type
+            WHEN r_type < 0.05 THEN ''
+            WHEN r_type < 0.055 THEN '  '
+            WHEN vendor = 'CallTrackingMetrics' THEN 'Call'
+            WHEN vendor = 'CallRail' THEN 'Inbound Call'
+            ELSE 'Phone Call' END,
+       format('Inbound call from +1 %s %s %s (%s)',
+              substr(phone, 3, 3), substr(phone, 6, 3), substr(phone, 9, 4), vendor),
+       phone, person_id, occurred_at,
+       r_deleted < 0.015                                   -- deleted in the CRM
+FROM demo_task_rows;
+
+-- ---------------------------------------------------------------------------
+-- Showcase visitors and calls, one per outcome, referred to by test/demo.sh.
+-- Their BizibleIds are not among the 5,000 generated ones.
+INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, last_activity_at,
+    channel, subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page)
+VALUES
+ -- DEMO01, the documentation's example: an earlier organic visit, then an ad click at 12:17
+ ('sess_demo01a', '08c1063cb0a64349ad0d2d862f5cc700', '2024-10-08 09:41:12 America/Los_Angeles', '2024-10-08 09:47:30 America/Los_Angeles',
+  'Organic Search', 'Google', 'google', 'organic', NULL, NULL, NULL, 'https://www.example.com/blog/what-is-call-tracking', 'https://www.google.com/'),
+ ('sess_demo01b', '08c1063cb0a64349ad0d2d862f5cc700', '2024-10-15 12:17:00 America/Los_Angeles', '2024-10-15 12:24:41 America/Los_Angeles',
+  'Paid Search', 'Google', 'google', 'cpc', 'Call Tracking Software - Exact', 'Track Every Call to Its Campaign', 'call tracking software',
+  'https://www.example.com/lp/call-tracking', 'https://www.google.com/'),
+ -- DEMO02: a LinkedIn ad visit, the call 12 minutes later
+ ('sess_demo02', '5d41402abc4b2a76b9719d911017c592', '2024-10-16 10:02:13 America/Los_Angeles', '2024-10-16 10:09:02 America/Los_Angeles',
+  'Paid Social', 'LinkedIn', 'linkedin', 'paid_social', 'ABM - Enterprise Accounts Q3', 'Carousel - Customer Stories', NULL,
+  'https://www.example.com/lp/demo', 'https://www.linkedin.com/'),
+ -- DEMO03: a newsletter visit; the task's BizibleId is upper-case and padded, its type blank
+ ('sess_demo03', '7d793037a0760186574b0282f2f435e7', '2024-10-17 15:40:05 America/Los_Angeles', '2024-10-17 15:52:48 America/Los_Angeles',
+  'Email', 'Newsletter', 'marketo', 'email', 'Newsletter - October 2024', 'Header CTA', NULL,
+  'https://www.example.com/blog/b2b-attribution-models-explained', NULL),
+ -- DEMO06: a visit whose call task was deleted in the CRM (a duplicate)
+ ('sess_demo06', 'e4da3b7fbbce2345d7772b0674a318d5', '2024-10-18 11:20:00 America/Los_Angeles', '2024-10-18 11:31:10 America/Los_Angeles',
+  'Referral', 'Review Sites', 'g2.com', 'referral', NULL, NULL, NULL, 'https://www.example.com/pricing',
+  'https://www.g2.com/products/acme-signal/reviews'),
+ -- DEMO07: a visit at 16:45; the call (16:58) was loaded from the date-only ActivityDate
+ ('sess_demo07', '1679091c5a880faf6fb5e6087eb1b2dc', '2024-10-21 16:45:30 America/Los_Angeles', '2024-10-21 16:58:02 America/Los_Angeles',
+  'Paid Search', 'Bing', 'bing', 'cpc', 'Brand - US', 'Acme Signal | Official Site', 'acme signal',
+  'https://www.example.com/', 'https://www.bing.com/');
+
+INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, phone, person_id, occurred_at, is_deleted)
+VALUES
+ ('00T5e0000DEMO01EAS', '08c1063cb0a64349ad0d2d862f5cc700', 'Call',
+  'Inbound call from +1 415 555 0134 (CallTrackingMetrics)', '+14155550134', '00Q5e0000DEMO01IAK',
+  '2024-10-15 13:05:00 America/Los_Angeles', false),
+ ('00T5e0000DEMO02EAS', '5d41402abc4b2a76b9719d911017c592', 'Inbound Call',
+  'Inbound call from +1 212 555 0187 (CallRail)', '+12125550187', '0035e0000DEMO02QAC',
+  '2024-10-16 10:14:55 America/Los_Angeles', false),
+ ('00T5e0000DEMO03EAS', '  7D793037A0760186574B0282F2F435E7 ', NULL,
+  'Inbound call from +1 312 555 0142 (CallTrackingMetrics)', '+13125550142', '00Q5e0000DEMO03IAK',
+  '2024-10-17 15:58:20 America/Los_Angeles', false),
+ -- DEMO04: the cookie of a visitor the web tracking never saw
+ ('00T5e0000DEMO04EAS', 'c4ca4238a0b923820dcc509a6f75849b', 'Phone Call',
+  'Inbound call from +1 617 555 0119 (Invoca)', '+16175550119', NULL,
+  '2024-10-18 09:12:40 America/Los_Angeles', false),
+ -- DEMO05: the vendor did not fill the BizibleId
+ ('00T5e0000DEMO05EAS', '', 'Call',
+  'Inbound call from +1 206 555 0161 (CallTrackingMetrics)', '+12065550161', '00Q5e0000DEMO05IAK',
+  '2024-10-18 10:03:09 America/Los_Angeles', false),
+ ('00T5e0000DEMO06EAS', 'e4da3b7fbbce2345d7772b0674a318d5', 'Call',
+  'Inbound call from +1 512 555 0176 (CallTrackingMetrics)', '+15125550176', '0035e0000DEMO06QAC',
+  '2024-10-18 11:26:45 America/Los_Angeles', true),
+ ('00T5e0000DEMO07EAS', '1679091c5a880faf6fb5e6087eb1b2dc', 'Inbound Call',
+  'Inbound call from +1 303 555 0108 (CallRail)', '+13035550108', '00Q5e0000DEMO07IAK',
+  '2024-10-21 00:00:00 America/Los_Angeles', false);
+
+ANALYZE touchpoint.sessions;
+ANALYZE touchpoint.tasks;
+
+COMMIT;
