@@ -37,7 +37,7 @@ SET touchpoint.session_window = '1h';
 SHOW touchpoint.session_window;
 SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks') ORDER BY task_id;
 SELECT detail FROM touchpoint.explain_call('n45', 'w_sessions', 'w_tasks');
-SET touchpoint.session_window = 900;  -- plain numbers are seconds
+SET touchpoint.session_window = '15 minutes';  -- any interval spelling
 SHOW touchpoint.session_window;
 SELECT task_id, session_id FROM touchpoint.merge_calls('w_sessions', 'w_tasks') ORDER BY task_id;
 RESET touchpoint.session_window;
@@ -64,14 +64,41 @@ SELECT count(*) FILTER (WHERE session_id IS NOT NULL) AS merged FROM touchpoint.
 COMMIT;
 SHOW touchpoint.session_window;
 
+-- More spellings: a bare number is seconds, ISO 8601 and hh:mm:ss work.
+SET touchpoint.session_window = 900;
+SELECT count(session_id) AS merged_in_15min FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+SET touchpoint.session_window = 'PT45M';
+SELECT count(session_id) AS merged_in_45min FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+SET touchpoint.session_window = '00:35:00.000001';
+SELECT count(session_id) AS merged_in_35min_and_1us FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+RESET touchpoint.session_window;
+
 -- Bad values are refused, the old value stays.
 SET touchpoint.session_window = 0;
 SET touchpoint.session_window = '-5min';
 SET touchpoint.session_window = 'half an hour';
+SET touchpoint.session_window = '1 month';
+SET touchpoint.session_window = '1 day -24 hours';
 SET touchpoint.window_anchor = 'last_click';
 SET touchpoint.window_anchor = '';
 SET touchpoint.no_such_setting = 1;
 SHOW touchpoint.session_window;
 SHOW touchpoint.window_anchor;
+
+-- A bad value set before the library is loaded in a session can only be
+-- warned about by PostgreSQL; touchpoint then refuses to run with it.
+\c
+SET touchpoint.session_window = '-5min';
+SET touchpoint.window_anchor = 'last_click';
+SELECT count(*) FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+SET touchpoint.session_window = '40min';
+SELECT count(*) FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+RESET touchpoint.window_anchor;
+SELECT count(session_id) AS merged_in_40min FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+-- a good value set early is simply used
+\c
+SET touchpoint.session_window = '1 hour';
+SET touchpoint.window_anchor = 'LAST_ACTIVITY';
+SELECT count(session_id) AS merged_in_1h_by_activity FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
 
 DROP TABLE w_sessions, w_tasks;

@@ -6,19 +6,28 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <stdlib.h>
 
 #include "common/int.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "tp_compat.h"
 #include "touchpoint.h"
 
 PG_MODULE_MAGIC;
 
-/* The session window in seconds (GUC_UNIT_S, so '30min' and '1h' work). */
-int			tp_session_window_seconds = 30 * 60;
+/*
+ * touchpoint.session_window is a string GUC holding an interval ('30min',
+ * '1h', '45 minutes', '00:30:00'); its check hook parses it once and keeps
+ * the length in microseconds for the engine.
+ */
+char	   *tp_session_window_string = NULL;
+static int64 tp_session_window_usecs = 30 * USECS_PER_MINUTE;
 
 /* TpWindowAnchor. */
 int			tp_window_anchor = TP_ANCHOR_SESSION_START;
@@ -29,22 +38,122 @@ static const struct config_enum_entry window_anchor_options[] = {
 	{NULL, 0, false}
 };
 
+/*
+ * A value set before the library was loaded (SET in a session that had not
+ * called touchpoint yet, ALTER ROLE, postgresql.conf) can only be checked
+ * when the library loads, and PostgreSQL then merely warns and keeps the
+ * default.  We remember such a bad value and refuse to run with it, so a
+ * typo never silently becomes "30 minutes".
+ */
+static char *pending_bad_window = NULL;
+static char *pending_bad_anchor = NULL;
+
 PGDLLEXPORT void _PG_init(void);
+
+/*
+ * Parse an interval without throwing.  A window is a fixed duration: days
+ * count 24 hours, a month part is refused.  Returns NULL when fine, else
+ * what is wrong.
+ */
+static const char *
+parse_window(const char *str, int64 *usecs)
+{
+	char		workbuf[256];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype;
+	int			dterr;
+	struct pg_itm_in itm_in;
+	Interval	span;
+	int64		total;
+
+	if (str == NULL || strlen(str) >= sizeof(workbuf) - 1)
+		return "It is not an interval.";
+	memset(&itm_in, 0, sizeof(itm_in));
+	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
+						  MAXDATEFIELDS, &nf);
+	if (dterr == 0)
+		dterr = DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE, &dtype, &itm_in);
+	if (dterr == DTERR_BAD_FORMAT)
+	{
+		strlcpy(workbuf, str, sizeof(workbuf));
+		dterr = DecodeISO8601Interval(workbuf, &dtype, &itm_in);
+	}
+	if (dterr != 0 || dtype != DTK_DELTA)
+		return "It is not an interval.";
+	if (itmin2interval(&itm_in, &span) != 0)
+		return "It is out of range.";
+	if (span.month != 0)
+		return "A window must not have a month or year part: months have no fixed length.";
+	if (pg_mul_s64_overflow((int64) span.day, USECS_PER_DAY, &total) ||
+		pg_add_s64_overflow(total, span.time, &total))
+		return "It is out of range.";
+	if (total <= 0)
+		return "A window must be greater than zero.";
+	*usecs = total;
+	return NULL;
+}
+
+static bool
+check_session_window(char **newval, void **extra, GucSource source)
+{
+	int64		usecs = 0;
+	const char *problem = parse_window(*newval, &usecs);
+	int64	   *parsed;
+
+	if (problem != NULL)
+	{
+		GUC_check_errdetail("%s", problem);
+		GUC_check_errhint("Use a positive interval such as '30min', '45 minutes' or '1h'.");
+		return false;
+	}
+	parsed = (int64 *) malloc(sizeof(int64));
+	if (parsed == NULL)
+		return false;
+	*parsed = usecs;
+	*extra = parsed;
+	return true;
+}
+
+static void
+assign_session_window(const char *newval, void *extra)
+{
+	tp_session_window_usecs = *(int64 *) extra;
+	pending_bad_window = NULL;
+}
+
+static void
+assign_window_anchor(int newval, void *extra)
+{
+	pending_bad_anchor = NULL;
+}
+
+/* A copy, in long-lived memory, of a placeholder's value, or NULL. */
+static char *
+placeholder_value(const char *name)
+{
+	const char *value = GetConfigOption(name, true, false);
+
+	return value ? MemoryContextStrdup(TopMemoryContext, value) : NULL;
+}
 
 /* Define the settings when the library loads. */
 void
 _PG_init(void)
 {
-	DefineCustomIntVariable("touchpoint.session_window",
-							"Length of the window after a session's anchor in which a call is merged with it.",
-							"A duration with units, greater than zero, e.g. '30min' or '1h'.",
-							&tp_session_window_seconds,
-							30 * 60,
-							1,
-							INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_S,
-							NULL, NULL, NULL);
+	char	   *window_before = placeholder_value("touchpoint.session_window");
+	char	   *anchor_before = placeholder_value("touchpoint.window_anchor");
+	int64		ignored;
+
+	DefineCustomStringVariable("touchpoint.session_window",
+							   "Length of the window after a session's anchor in which a call is merged with it.",
+							   "An interval greater than zero, e.g. '30min', '45 minutes' or '1h'.",
+							   &tp_session_window_string,
+							   "30min",
+							   PGC_USERSET,
+							   0,
+							   check_session_window, assign_session_window, NULL);
 
 	DefineCustomEnumVariable("touchpoint.window_anchor",
 							 "Where a session's window starts: session_start or last_activity.",
@@ -54,9 +163,37 @@ _PG_init(void)
 							 window_anchor_options,
 							 PGC_USERSET,
 							 0,
-							 NULL, NULL, NULL);
+							 NULL, assign_window_anchor, NULL);
 
 	MarkGUCPrefixReserved("touchpoint");
+
+	/* Remember values set before loading that PostgreSQL could only warn about. */
+	if (window_before != NULL && parse_window(window_before, &ignored) != NULL)
+		pending_bad_window = window_before;
+	if (anchor_before != NULL &&
+		pg_strcasecmp(anchor_before, "session_start") != 0 &&
+		pg_strcasecmp(anchor_before, "last_activity") != 0)
+		pending_bad_anchor = anchor_before;
+}
+
+/* Refuse to run with a bad value that was set before the library loaded. */
+void
+TpCheckSettings(void)
+{
+	if (pending_bad_window != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"touchpoint.session_window\": \"%s\"",
+						pending_bad_window),
+				 errdetail("The value was set before touchpoint was loaded, so it could not be checked then."),
+				 errhint("Set a positive interval such as '30min', or RESET touchpoint.session_window.")));
+	if (pending_bad_anchor != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"touchpoint.window_anchor\": \"%s\"",
+						pending_bad_anchor),
+				 errdetail("The value was set before touchpoint was loaded, so it could not be checked then."),
+				 errhint("Available values: session_start, last_activity.")));
 }
 
 /*
@@ -71,7 +208,7 @@ TpResolveWindow(Interval *window_arg)
 	int64		usecs;
 
 	if (window_arg == NULL)
-		return (int64) tp_session_window_seconds * USECS_PER_SEC;
+		return tp_session_window_usecs;
 
 	if (window_arg->month != 0)
 		ereport(ERROR,

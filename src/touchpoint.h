@@ -26,8 +26,11 @@ typedef enum TpWindowAnchor
 	TP_ANCHOR_LAST_ACTIVITY
 } TpWindowAnchor;
 
-extern int	tp_session_window_seconds;
+extern char *tp_session_window_string;
 extern int	tp_window_anchor;
+
+/* Raise the error for a bad setting that could not be refused at SET time. */
+extern void TpCheckSettings(void);
 
 /* Window in microseconds from the function argument, or the setting when NULL. */
 extern int64 TpResolveWindow(Interval *window_arg);

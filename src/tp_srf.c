@@ -197,19 +197,25 @@ append_duration(StringInfo buf, int64 usecs)
 	}
 }
 
-/* Is ts exactly midnight, in UTC or in the caller's time zone? */
-static bool
-is_midnight(TimestampTz ts)
+/*
+ * Is ts exactly midnight?  Returns "midnight" for the caller's time zone,
+ * "midnight UTC" when only UTC midnight (how Salesforce stores a date-only
+ * ActivityDate), or NULL.
+ */
+static const char *
+midnight_kind(TimestampTz ts)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
 
 	if (TIMESTAMP_NOT_FINITE(ts))
-		return false;
+		return NULL;
+	if (local_time(ts, &tm, &fsec) &&
+		tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0 && fsec == 0)
+		return "midnight";
 	if (ts % USECS_PER_DAY == 0)
-		return true;
-	return local_time(ts, &tm, &fsec) &&
-		tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0 && fsec == 0;
+		return "midnight UTC";
+	return NULL;
 }
 
 /* The one-sentence explanation of a task's outcome (SPEC §3.3). */
@@ -293,8 +299,9 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 	if (blank_type && status != TP_STATUS_DELETED && status != TP_STATUS_NO_BIZIBLE_ID)
 		appendStringInfo(&buf, "; the task type is blank, so the touchpoint reads %s",
 						 status == TP_STATUS_MERGED ? "Web Visit" : "Phone Call");
-	if (!task->occurred_null && is_midnight(task->occurred_at))
-		appendStringInfoString(&buf, "; the call time is exactly midnight, a sign that a date-only field (such as ActivityDate) was loaded instead of the call's date-time");
+	if (!task->occurred_null && midnight_kind(task->occurred_at) != NULL)
+		appendStringInfo(&buf, "; the call time is exactly %s, a sign that a date-only field (such as ActivityDate) was loaded instead of the call's date-time",
+						 midnight_kind(task->occurred_at));
 	return buf.data;
 }
 
@@ -390,6 +397,7 @@ init_run(TpRun *run, FunctionCallInfo fcinfo, int argno, EmitState *es)
 	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 
 	memset(run, 0, sizeof(TpRun));
+	TpCheckSettings();
 	run->key_function = psprintf("%s.bizible_key",
 								 quote_identifier(get_namespace_name(nsp)));
 	run->window = TpResolveWindow(PG_ARGISNULL(argno + 2) ? NULL :

@@ -10,8 +10,8 @@
 # installs what else it needs (test/scripts/deps.sh).  Environment:
 #   TOUCHPOINT_DEMO_DIR   where the cluster lives (default /tmp/touchpoint-demo)
 set -euo pipefail
+SELF=$0
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
 DIR=${TOUCHPOINT_DEMO_DIR:-/tmp/touchpoint-demo}
 PORT=54331
@@ -85,14 +85,21 @@ printf 'demo data loaded in %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
 \echo ' 1. The data: web sessions (touchpoint.sessions) and call tasks (touchpoint.tasks)'
 \echo '    Times are shown in America/Los_Angeles (the demo database''s time zone).'
 \echo '================================================================================'
-SELECT 'web sessions' AS "table", to_char(count(*), 'FM99,999') AS rows,
-       to_char(count(DISTINCT touchpoint.bizible_key(bizible_id)), 'FM99,999') AS "BizibleIds",
+SELECT 'web sessions' AS "table", count(*) AS rows,
+       count(DISTINCT touchpoint.bizible_key(bizible_id)) AS "BizibleIds",
        min(started_at)::date AS "from", max(started_at)::date AS "to"
 FROM touchpoint.sessions
 UNION ALL
-SELECT 'call tasks', to_char(count(*), 'FM99,999'),
-       to_char(count(DISTINCT touchpoint.bizible_key(bizible_id)), 'FM99,999'),
+SELECT 'call tasks', count(*), count(DISTINCT touchpoint.bizible_key(bizible_id)),
        min(occurred_at)::date, max(occurred_at)::date
+FROM touchpoint.tasks;
+\echo 'The call tasks, as CRM data really is:'
+SELECT count(*) FILTER (WHERE touchpoint.bizible_key(bizible_id) IS NULL) AS "no BizibleId",
+       count(*) FILTER (WHERE bizible_id <> touchpoint.bizible_key(bizible_id))
+           AS "BizibleId upper-case/padded",
+       count(*) FILTER (WHERE nullif(btrim(type), '') IS NULL) AS "blank type",
+       count(*) FILTER (WHERE is_deleted) AS deleted,
+       string_agg(DISTINCT btrim(type), ', ') FILTER (WHERE btrim(type) <> '') AS types
 FROM touchpoint.tasks;
 
 \echo
@@ -105,9 +112,9 @@ SELECT e.status, count(*) AS calls,
        min(m.meaning) AS meaning
 FROM touchpoint.explain_calls() e
 LEFT JOIN (VALUES
-    (1, 'merged',         'a session of the same BizibleId started <= 30 min before'),
-    (2, 'outside_window', 'the visitor has sessions, none in the 30 min before'),
-    (3, 'no_sessions',    'no web session carries the BizibleId'),
+    (1, 'merged',         'a session of its BizibleId started less than 30 min before'),
+    (2, 'outside_window', 'its BizibleId has sessions, none in the 30 min before'),
+    (3, 'no_sessions',    'no web session carries its BizibleId'),
     (4, 'no_bizible_id',  'the vendor did not fill the BizibleId: no touchpoint'),
     (5, 'deleted',        'deleted in the CRM: no touchpoint')) m(ord, status, meaning)
   ON m.status = e.status
@@ -125,8 +132,8 @@ SELECT CASE WHEN session_id IS NULL THEN 'Offline (no web session)'
             ELSE coalesce(channel, '(channel not set)') END AS channel,
        count(*) AS touchpoints,
        to_char(100.0 * count(*) / sum(count(*)) OVER (), 'FM990.0') || ' %' AS share,
-       count(*) FILTER (WHERE touchpoint_type = 'Web Visit') AS "of which Web Visit",
-       (array_agg(campaign ORDER BY campaign) FILTER (WHERE campaign IS NOT NULL))[1] AS "e.g. campaign"
+       count(*) FILTER (WHERE touchpoint_type = 'Web Visit') AS "Web Visit (blank type)",
+       mode() WITHIN GROUP (ORDER BY campaign) AS "top campaign"
 FROM touchpoint.merge_calls()
 GROUP BY 1
 ORDER BY min(session_id) IS NULL, count(*) DESC;
@@ -136,14 +143,18 @@ ORDER BY min(session_id) IS NULL, count(*) DESC;
 \echo ' 4. Why? One call of each status, from touchpoint.explain_calls()'
 \echo '    DEMO01 is the documentation''s example: ad click at 12:17, call at 13:05.'
 \echo '================================================================================'
-\x on
-SELECT e.task_id, e.status, t.type, e.session_id, e.nearest_session_id, e.gap, e.detail
+\pset format unaligned
+\pset tuples_only on
+SELECT rtrim(format('%s  %-14s  type %-14s  %s', e.task_id, e.status,
+                    coalesce(quote_literal(t.type), 'NULL'), 'gap ' || e.gap)) || E'\n' ||
+       rtrim(regexp_replace(e.detail, '(.{1,76})( |$)', E'    \\1\n', 'g'), E'\n')
 FROM touchpoint.explain_calls() e
 JOIN touchpoint.tasks t USING (task_id)
 WHERE e.task_id IN ('00T5e0000DEMO01EAS', '00T5e0000DEMO02EAS', '00T5e0000DEMO04EAS',
                     '00T5e0000DEMO05EAS', '00T5e0000DEMO06EAS', '00T5e0000DEMO07EAS')
 ORDER BY e.task_id;
-\x off
+\pset format aligned
+\pset tuples_only off
 
 \echo
 \echo '================================================================================'
@@ -155,11 +166,14 @@ ORDER BY e.task_id;
 SELECT * FROM touchpoint.explain_call('00T5e0000DEMO03EAS');
 \x off
 \echo 'and the touchpoint it makes, from touchpoint.merge_calls():'
-SELECT t.bizible_id AS "task's bizible_id", m.bizible_id, m.touchpoint_type, m.medium, m.channel, m.campaign
+SELECT quote_literal(t.bizible_id) AS "bizible_id as loaded", m.bizible_id AS "normalised",
+       m.touchpoint_type, m.medium, m.channel, m.campaign
 FROM touchpoint.merge_calls() m JOIN touchpoint.tasks t USING (task_id)
 WHERE task_id = '00T5e0000DEMO03EAS';
 SQL
 
+STOP="bash $SELF stop"
+[ -n "${TOUCHPOINT_DEMO_DIR:-}" ] && STOP="TOUCHPOINT_DEMO_DIR=$DIR $STOP"
 cat <<EOF
 
 ================================================================================
@@ -170,13 +184,15 @@ cat <<EOF
  and try:
 
    SELECT * FROM touchpoint.explain_call('00T5e0000DEMO01EAS');
-   SELECT status, left(detail, 70) FROM touchpoint.explain_calls() LIMIT 10;
-   SELECT channel, campaign, count(*) FROM touchpoint.merge_calls()
-    GROUP BY 1, 2 ORDER BY 3 DESC;
-   SET touchpoint.session_window = '1 hour';    -- then compare the statuses
+   SELECT task_id, gap, detail FROM touchpoint.explain_calls()   -- near misses
+    WHERE status = 'outside_window' AND gap > '0' ORDER BY gap LIMIT 5;
+   SELECT channel, campaign, count(*) AS calls FROM touchpoint.merge_calls()
+    WHERE campaign IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC;  -- campaigns that ring
+   SET touchpoint.session_window = '1h';            -- or: SET touchpoint.window_anchor
+                                                    --     = 'last_activity';
    SELECT status, count(*) FROM touchpoint.explain_calls() GROUP BY 1;
 
- Stop it with:   bash test/demo.sh stop
+ Stop it with:   $STOP
             (or: bash test/scripts/cluster.sh stop $DIR)
 ================================================================================
 EOF

@@ -33,6 +33,7 @@ BEGIN;
 
 SET LOCAL max_parallel_workers_per_gather = 0;   -- keep random() in one process, in order
 SET LOCAL client_min_messages = warning;
+SET LOCAL timezone = 'America/Los_Angeles';      -- date arithmetic in local days, whatever the caller's zone
 
 DO $$ BEGIN PERFORM setseed(0.2024); END $$;
 
