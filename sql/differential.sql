@@ -321,7 +321,7 @@ CREATE TABLE diff.eng_e (task_id text, status text, session_id text, nearest_ses
                          nearest_session_started_at timestamptz, gap interval, detail text);
 CREATE TABLE diff.ref_m AS SELECT * FROM touchpoint.merge_calls('diff.sessions', 'diff.tasks', NULL) WITH NO DATA;
 CREATE TABLE diff.eng_m AS SELECT * FROM touchpoint.merge_calls('diff.sessions', 'diff.tasks', NULL) WITH NO DATA;
-CREATE TABLE diff.runs (run serial, timezone text, win interval, window_arg interval, anchor text,
+CREATE TABLE diff.runs (run serial, inputs text, timezone text, win interval, window_arg interval, anchor text,
     merge_rows bigint, merge_only_engine bigint, merge_only_ref bigint,
     explain_rows bigint, explain_only_engine bigint, explain_only_ref bigint,
     detail_null bigint, detail_lacks_nearest bigint,
@@ -329,7 +329,8 @@ CREATE TABLE diff.runs (run serial, timezone text, win interval, window_arg inte
     before_all bigint, tie_decided bigint, tie_c_order bigint, overlap_decided bigint,
     at_start bigint, before_start_1us bigint, at_end bigint, end_minus_1us bigint);
 
-CREATE FUNCTION diff.check(p_win interval) RETURNS void LANGUAGE plpgsql AS $fn$
+CREATE FUNCTION diff.check(p_win interval, p_sessions regclass DEFAULT 'diff.sessions',
+                           p_tasks regclass DEFAULT 'diff.tasks') RETURNS int LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
     v_anchor text := current_setting('touchpoint.window_anchor');
@@ -337,8 +338,8 @@ DECLARE
     v_win interval := coalesce(p_win, current_setting('touchpoint.session_window')::interval);
 BEGIN
     TRUNCATE diff.ref_e, diff.eng_e, diff.ref_m, diff.eng_m;
-    INSERT INTO diff.eng_e SELECT * FROM touchpoint.explain_calls('diff.sessions', 'diff.tasks', p_win);
-    INSERT INTO diff.eng_m SELECT * FROM touchpoint.merge_calls('diff.sessions', 'diff.tasks', p_win);
+    INSERT INTO diff.eng_e SELECT * FROM touchpoint.explain_calls(p_sessions, p_tasks, p_win);
+    INSERT INTO diff.eng_m SELECT * FROM touchpoint.merge_calls(p_sessions, p_tasks, p_win);
 
     -- rules 2-4 and 6
     INSERT INTO diff.ref_e
@@ -390,14 +391,15 @@ BEGIN
     JOIN diff.rt rt ON rt.task_id = e.task_id
     LEFT JOIN diff.sessions s ON s.session_id = e.session_id
     WHERE e.status IN ('merged', 'no_sessions', 'outside_window');
+    ANALYZE diff.ref_e;
 
-    INSERT INTO diff.runs (timezone, win, window_arg, anchor,
+    INSERT INTO diff.runs (inputs, timezone, win, window_arg, anchor,
         merge_rows, merge_only_engine, merge_only_ref,
         explain_rows, explain_only_engine, explain_only_ref, detail_null, detail_lacks_nearest,
         merged, outside_window, no_sessions, deleted, no_bizible_id,
         before_all, tie_decided, tie_c_order, overlap_decided,
         at_start, before_start_1us, at_end, end_minus_1us)
-    SELECT current_setting('TimeZone'), v_win, p_win, v_anchor,
+    SELECT p_sessions::text || ', ' || p_tasks::text, current_setting('TimeZone'), v_win, p_win, v_anchor,
         (SELECT count(*) FROM diff.eng_m),
         (SELECT count(*) FROM (SELECT * FROM diff.eng_m EXCEPT ALL SELECT * FROM diff.ref_m) d),
         (SELECT count(*) FROM (SELECT * FROM diff.ref_m EXCEPT ALL SELECT * FROM diff.eng_m) d),
@@ -450,34 +452,46 @@ BEGIN
         (SELECT count(*) FROM diff.rt t WHERE NOT t.is_deleted AND EXISTS (
                 SELECT 1 FROM diff.rs s WHERE s.k = t.k AND s.started_at <= t.occurred_at
                   AND t.occurred_at = CASE WHEN v_anchor = 'last_activity' THEN s.la_anchor ELSE s.started_at END + v_win - interval '1 microsecond'));
+    RETURN (SELECT max(run) FROM diff.runs);
 END $fn$;
 
 -- The runs: time zones, windows (argument or setting), anchors --------------
 SET timezone = 'UTC';
-SELECT diff.check(NULL);
+SELECT diff.check(NULL) AS run;
 SET timezone = 'Asia/Kathmandu';
 SET touchpoint.session_window = '10min';   -- the argument overrides it
-SELECT diff.check('45 minutes');
+SELECT diff.check('45 minutes') AS run;
 SET timezone = 'America/New_York';
-SELECT diff.check('29 min 59.999999 s');
+SELECT diff.check('29 min 59.999999 s') AS run;
 SET timezone = 'Pacific/Chatham';
 SET touchpoint.session_window = '45min';
-SELECT diff.check(NULL);
+SELECT diff.check(NULL) AS run;
 RESET touchpoint.session_window;
 SET timezone = 'America/St_Johns';
 SET touchpoint.window_anchor = 'last_activity';
-SELECT diff.check(NULL);
+SELECT diff.check(NULL) AS run;
 SET timezone = 'Australia/Lord_Howe';
-SELECT diff.check('45 minutes');
+SELECT diff.check('45 minutes') AS run;
 SET timezone = 'America/New_York';
-SELECT diff.check('26 hours');
+SELECT diff.check('26 hours') AS run;
 SET touchpoint.window_anchor = 'session_start';
 SET timezone = 'UTC';
-SELECT diff.check('00:00:00.000001');
+SELECT diff.check('00:00:00.000001') AS run;
 RESET touchpoint.window_anchor;
+-- views that rename nothing but reorder the columns and add one: columns are
+-- found by name
+CREATE VIEW diff.sessions_v AS
+SELECT referrer_page, landing_page, keyword, ad_content, campaign, medium, source, subchannel,
+       channel, last_activity_at, started_at, bizible_id, 42 AS extra, session_id
+FROM diff.sessions;
+CREATE VIEW diff.tasks_v AS
+SELECT is_deleted, occurred_at, person_id, 'x'::text AS extra, phone, subject, type, bizible_id, task_id
+FROM diff.tasks;
+SET timezone = 'Asia/Kathmandu';
+SELECT diff.check(NULL, 'diff.sessions_v', 'diff.tasks_v') AS run;
 
 -- every run agrees with the reference: all only_* counts are 0
-SELECT run, timezone, win, window_arg IS NOT NULL AS by_argument, anchor,
+SELECT run, inputs, timezone, win, window_arg IS NOT NULL AS by_argument, anchor,
        merge_rows, merge_only_engine, merge_only_ref,
        explain_rows, explain_only_engine, explain_only_ref, detail_null, detail_lacks_nearest
 FROM diff.runs ORDER BY run;

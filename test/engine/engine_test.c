@@ -5,7 +5,7 @@
  *
  * Built with ASan + UBSan by test/engine/run.sh.  Environment:
  *	 TP_ENGINE_SEED   seed of the generator (default 20240501)
- *	 TP_ENGINE_ITERS  number of random groups (default 20000)
+ *	 TP_ENGINE_ITERS  number of random groups (default 30000)
  *
  * The reference (ref_*) works on the sessions in generation order, never
  * sorted, with its own saturating addition and its own bytewise comparison,
@@ -1057,7 +1057,7 @@ main(void)
 	const char *seed_env = getenv("TP_ENGINE_SEED");
 	const char *iters_env = getenv("TP_ENGINE_ITERS");
 	unsigned long long seed = seed_env && *seed_env ? strtoull(seed_env, NULL, 0) : 20240501ULL;
-	long long	iters = iters_env && *iters_env ? strtoll(iters_env, NULL, 0) : 20000;
+	long long	iters = iters_env && *iters_env ? strtoll(iters_env, NULL, 0) : 30000;
 	long long	calls_run = 0;
 	long long	large = 0;
 	long long	sessions_total = 0;

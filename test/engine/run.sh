@@ -4,7 +4,7 @@
 # (test/engine/engine_test.c) and runs it.  Exits non-zero on any failure;
 # the last line printed is "<cases> passed, <failures> failed".
 #   TP_ENGINE_SEED=n   seed (default fixed in engine_test.c)
-#   TP_ENGINE_ITERS=n  number of random groups (default 20000)
+#   TP_ENGINE_ITERS=n  number of random groups (default 30000)
 #   CC=...             compiler (default clang, else gcc)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
