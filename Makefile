@@ -14,7 +14,7 @@ OBJS = \
 DATA = $(wildcard sql/touchpoint--*.sql)
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = init merge_rules explain settings errors inputs security
+REGRESS = init merge_rules explain settings errors inputs security differential
 REGRESS_OPTS = --dbname=contrib_regression
 
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
