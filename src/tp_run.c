@@ -254,6 +254,7 @@ finish_group(DriverState *st, LoadedRow *rows, int n)
 	g->data = palloc_extended(sizeof(TpSessionData) * Max(n, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		g->sessions[i] = rows[i].s;
 		g->data[i] = rows[i].d;
 	}
