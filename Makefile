@@ -17,6 +17,10 @@ DATA = $(wildcard sql/touchpoint--*.sql)
 REGRESS = init merge_rules explain settings errors inputs security differential
 REGRESS_OPTS = --dbname=contrib_regression
 
+# Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.
+ISOLATION = refresh
+ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
+
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 ifdef TP_WERROR
 PG_CFLAGS += -Werror
