@@ -14,13 +14,18 @@ WHERE c.relnamespace = 'touchpoint'::regnamespace AND c.relkind = 'r'
 ORDER BY c.relname, a.attnum;
 -- indexes the engine uses
 SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
-FROM pg_index WHERE indrelid IN ('touchpoint.sessions'::regclass, 'touchpoint.tasks'::regclass)
-ORDER BY 1::text;
+FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+WHERE c.relnamespace = 'touchpoint'::regnamespace
+ORDER BY indexrelid::regclass::text;
+-- views and the materialized view (created empty: refresh() fills it)
+SELECT relname, relkind, relispopulated FROM pg_class
+WHERE relnamespace = 'touchpoint'::regnamespace AND relkind IN ('v', 'm') ORDER BY 1;
 -- pg_dump keeps the input rows
-SELECT unnest(extconfig)::regclass AS dumped_table FROM pg_extension WHERE extname = 'touchpoint' ORDER BY 1::text;
+SELECT t::regclass AS dumped_table FROM pg_extension, unnest(extconfig) AS t WHERE extname = 'touchpoint' ORDER BY t::regclass::text;
 -- functions: volatility, parallel safety, strictness, rows, security
-SELECT p.proname, p.pronargs, p.provolatile, p.proparallel, p.proisstrict, p.prorows, p.prosecdef, p.proretset
-FROM pg_proc p WHERE p.pronamespace = 'touchpoint'::regnamespace ORDER BY 1, 2;
+SELECT p.proname, p.pronargs, p.provolatile, p.proparallel, p.proisstrict, p.prorows, p.prosecdef, p.proretset,
+       l.lanname, p.proconfig
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.pronamespace = 'touchpoint'::regnamespace ORDER BY 1, 2;
 -- arguments, defaults and result (OUT) columns of the three set-returning functions
 \x on
 SELECT p.proname, pg_get_function_arguments(p.oid) AS arguments
