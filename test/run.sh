@@ -29,7 +29,7 @@ WORK=$(mktemp -d /tmp/touchpoint-test.XXXXXX)
 eval "$(bash test/scripts/cluster.sh start "$WORK" 54329)"
 trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$WORK"' EXIT
 
-echo "== pg_regress (sql/ + expected/)"
+echo "== pg_regress (sql/ + expected/) and isolation (test/specs/)"
 make -s installcheck >"$WORK/regress.log" 2>&1
 status=$?
 cat "$WORK/regress.log"
@@ -41,7 +41,15 @@ if [ $status != 0 ]; then
     [ "$n_bad" = 0 ] && failed=$((failed + 1))
     failures+=(pg_regress)
     [ -f regression.diffs ] && head -c 20000 regression.diffs
+    [ -f output_iso/regression.diffs ] && head -c 20000 output_iso/regression.diffs
 fi
+
+echo "== pg_dump / pg_restore round trip"
+bash test/dump_restore.sh >"$WORK/dump_restore.log" 2>&1
+status=$?
+tail -3 "$WORK/dump_restore.log"
+[ $status != 0 ] && cat "$WORK/dump_restore.log"
+record dump_restore $status
 
 echo
 if [ $failed != 0 ]; then echo "failed: ${failures[*]}"; fi
