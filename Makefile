@@ -8,13 +8,15 @@ OBJS = \
 	src/tp_input.o \
 	src/tp_match.o \
 	src/tp_run.o \
-	src/tp_srf.o
+	src/tp_srf.o \
+	src/tp_rules.o \
+	src/tp_channel.o
 
 # Install scripts only; the pg_regress inputs beside them are never installed.
 DATA = $(wildcard sql/touchpoint--*.sql)
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = init merge_rules explain settings errors inputs security journey differential cron
+REGRESS = init merge_rules explain settings errors inputs security journey differential journey_differential cron
 REGRESS_OPTS = --dbname=contrib_regression
 
 # Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.

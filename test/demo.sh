@@ -1,7 +1,9 @@
 #!/bin/bash
 # touchpoint demo: build and install the extension, start a throwaway
-# PostgreSQL cluster, load a generated call-tracking data set and show what
-# touchpoint makes of it.  The cluster is left running for you to explore.
+# PostgreSQL cluster, load a generated call-tracking data set (web sessions,
+# call tasks, form fills, chats) and show what touchpoint makes of it: the
+# calls merged with web sessions, then the touchpoints and buyer's journeys.
+# The cluster is left running for you to explore.
 #
 #   bash test/demo.sh          build, (re)start, load and show   (re-runnable)
 #   bash test/demo.sh stop     stop the demo cluster
@@ -30,7 +32,7 @@ stop)
     exit 0
     ;;
 -h|--help|help)
-    sed -n '2,11s/^# \{0,1\}//p' "$0"
+    sed -n '2,13s/^# \{0,1\}//p' "$0"
     exit 0
     ;;
 *)
@@ -82,7 +84,7 @@ printf 'demo data loaded in %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
 "${PSQL[@]}" -d "$DB" -P footer=off <<'SQL'
 \echo
 \echo '================================================================================'
-\echo ' 1. The data: web sessions (touchpoint.sessions) and call tasks (touchpoint.tasks)'
+\echo ' 1. The data: web sessions, call tasks, form fills and chats (schema touchpoint)'
 \echo '    Times are shown in America/Los_Angeles (the demo database''s time zone).'
 \echo '================================================================================'
 SELECT 'web sessions' AS "table", count(*) AS rows,
@@ -92,7 +94,15 @@ FROM touchpoint.sessions
 UNION ALL
 SELECT 'call tasks', count(*), count(DISTINCT touchpoint.bizible_key(bizible_id)),
        min(occurred_at)::date, max(occurred_at)::date
-FROM touchpoint.tasks;
+FROM touchpoint.tasks
+UNION ALL
+SELECT 'form fills', count(*), count(DISTINCT touchpoint.bizible_key(bizible_id)),
+       min(submitted_at)::date, max(submitted_at)::date
+FROM touchpoint.form_submits
+UNION ALL
+SELECT 'chats', count(*), count(DISTINCT touchpoint.bizible_key(bizible_id)),
+       min(started_at)::date, max(started_at)::date
+FROM touchpoint.chats;
 \echo 'The call tasks, as CRM data really is:'
 SELECT count(*) FILTER (WHERE touchpoint.bizible_key(bizible_id) IS NULL) AS "no BizibleId",
        count(*) FILTER (WHERE bizible_id <> touchpoint.bizible_key(bizible_id))
@@ -170,6 +180,106 @@ SELECT quote_literal(t.bizible_id) AS "bizible_id as loaded", m.bizible_id AS "n
        m.touchpoint_type, m.medium, m.channel, m.campaign
 FROM touchpoint.merge_calls() m JOIN touchpoint.tasks t USING (task_id)
 WHERE task_id = '00T5e0000DEMO03EAS';
+
+\echo
+\echo '================================================================================'
+\echo ' 6. Touchpoints: SELECT * FROM touchpoint.refresh();'
+\echo '    touchpoint.touchpoints, the materialized view BI tools read: each session''s'
+\echo '    first conversion (form fill, chat or merged call), every call without a session'
+\echo '    (Offline) and each journey''s earlier first visit. Form fills and chats without'
+\echo '    session_id are placed like calls (30-min window); an unknown one is Offline.'
+\echo '================================================================================'
+SELECT mode, touchpoints,
+       CASE WHEN duration < interval '1 second' THEN 'under 1 s'
+            ELSE round(extract(epoch FROM duration)) || ' s' END AS duration
+FROM touchpoint.refresh();
+\echo 'Again: once populated it refreshes CONCURRENTLY, so readers are never blocked.'
+\echo 'With pg_cron installed, touchpoint.schedule_refresh() runs it every 15 minutes.'
+SELECT mode, touchpoints FROM touchpoint.refresh();
+
+\echo
+\echo '================================================================================'
+\echo ' 7. Touchpoints by channel and type'
+\echo '    SELECT channel, source_kind, count(*) FROM touchpoint.touchpoints GROUP BY 1, 2'
+\echo '    phone calls: touchpoints made by a call task, whatever its type (Web Visit when'
+\echo '    blank). Fewer than in section 3: a call in a session that already converted'
+\echo '    adds to that touchpoint''s session_conversions instead.'
+\echo '================================================================================'
+SELECT CASE WHEN grouping(channel) = 1 THEN 'total'
+            WHEN channel IS NULL THEN '(channel not set)'
+            WHEN channel = 'Offline' THEN 'Offline (no web session)'
+            ELSE channel END AS channel,
+       count(*) AS touchpoints,
+       to_char(100.0 * count(*) / (SELECT count(*) FROM touchpoint.touchpoints), 'FM990.0') || ' %' AS share,
+       count(*) FILTER (WHERE source_kind = 'call') AS "phone calls",
+       count(*) FILTER (WHERE source_kind = 'form') AS "form fills",
+       count(*) FILTER (WHERE source_kind = 'chat') AS chats,
+       count(*) FILTER (WHERE source_kind = 'visit') AS "first-touch visits"
+FROM touchpoint.touchpoints
+GROUP BY GROUPING SETS ((channel), ())
+ORDER BY grouping(channel), coalesce(channel = 'Offline', false), channel IS NULL, count(*) DESC;
+
+\echo
+\echo '================================================================================'
+\echo ' 8. Positions on the buyer''s journey'
+\echo '    SELECT position, count(*) FROM touchpoint.touchpoints GROUP BY position'
+\echo '    A journey is a person (a WhoId, stitched through the BizibleId) or anon:<BizibleId>.'
+\echo '    FT: its first touchpoint, LC: its first conversion (lead creation), PostLC: later ones.'
+\echo '================================================================================'
+SELECT t.position, count(*) AS touchpoints,
+       count(*) FILTER (WHERE source_kind = 'call') AS "phone calls",
+       count(*) FILTER (WHERE source_kind = 'form') AS "form fills",
+       count(*) FILTER (WHERE source_kind = 'chat') AS chats,
+       count(*) FILTER (WHERE source_kind = 'visit') AS "first-touch visits",
+       min(m.meaning) AS meaning
+FROM touchpoint.touchpoints t
+LEFT JOIN (VALUES
+    (1, 'FT,LC',  'the journey began with its first conversion'),
+    (2, 'FT',     'a visit before the first conversion'),
+    (3, 'LC',     'the first conversion, after that visit'),
+    (4, 'PostLC', 'a later conversion')) m(ord, position, meaning)
+  ON m.position = t.position
+GROUP BY t.position
+ORDER BY min(m.ord), t.position;
+\echo 'What call tracking adds (stitched: a call without WhoId given a person by its BizibleId):'
+SELECT count(DISTINCT journey_id) AS journeys,
+       count(DISTINCT journey_id) FILTER (WHERE person_id IS NULL) AS anonymous,
+       format('%s (%s %%)', count(*) FILTER (WHERE is_lead_creation AND source_kind = 'call'),
+              round(100.0 * count(*) FILTER (WHERE is_lead_creation AND source_kind = 'call')
+                    / count(*) FILTER (WHERE is_lead_creation), 1)) AS "LCs by a call",
+       count(*) FILTER (WHERE is_lead_creation AND source_kind = 'call' AND session_id IS NOT NULL)
+           AS "merged (web channel)",
+       count(DISTINCT journey_id) FILTER (WHERE position = 'PostLC' AND source_kind = 'form'
+           AND journey_id IN (SELECT journey_id FROM touchpoint.touchpoints
+                              WHERE is_lead_creation AND source_kind = 'call'))
+           AS "call LC, form PostLC",
+       count(*) FILTER (WHERE source_kind = 'call' AND person_id IS NOT NULL
+           AND source_id IN (SELECT task_id FROM touchpoint.tasks
+                             WHERE nullif(btrim(person_id), '') IS NULL))
+           AS "calls stitched to a person"
+FROM touchpoint.touchpoints;
+
+\echo
+\echo '================================================================================'
+\echo ' 9. Three journeys'
+\echo '    SELECT * FROM touchpoint.touchpoints WHERE journey_id = ''...'' ORDER BY touchpoint_date'
+\echo '================================================================================'
+PREPARE journey(text) AS
+SELECT to_char(touchpoint_date, 'YYYY-MM-DD HH24:MI') AS "date (LA)",
+       source_kind || ' ' || source_id AS source, touchpoint_type, channel, campaign, position,
+       session_conversions AS "events in session"
+FROM touchpoint.touchpoints WHERE journey_id = $1
+ORDER BY touchpoint_date, touchpoint_id;
+\echo 'a) Before and after, contact 0035e0000DEMO02QAC: an anonymous first visit (FT); a'
+\echo '   LinkedIn ad click and a call 12 min later: the call is the LC, so the ad created'
+\echo '   the lead; a week later a demo request (PostLC; a chat follows in its session).'
+EXECUTE journey('0035e0000DEMO02QAC');
+\echo 'b) An anonymous caller: no WhoId, no form, no email in the chat; the journey is'
+\echo '   anon:<BizibleId> and person_id is NULL.'
+EXECUTE journey('anon:c9f0f895fb98ab9159f51fd0297e236d');
+\echo 'c) DEMO01 of section 4: its call came 48 min after the Paid Search ad click, so the LC'
+\echo '   is an Offline call. SET touchpoint.session_window = ''1h'', refresh(): now Paid Search.'
+EXECUTE journey('00Q5e0000DEMO01IAK');
 SQL
 
 STOP="bash $SELF stop"
@@ -191,6 +301,10 @@ cat <<EOF
    SET touchpoint.session_window = '1h';            -- or: SET touchpoint.window_anchor
                                                     --     = 'last_activity';
    SELECT status, count(*) FROM touchpoint.explain_calls() GROUP BY 1;
+   SELECT mode, touchpoints FROM touchpoint.refresh();   -- the window applies here too
+   SELECT channel, count(*) FILTER (WHERE is_lead_creation) AS leads,    -- for BI tools
+          count(*) FILTER (WHERE is_lead_creation AND source_kind = 'call') AS by_phone
+     FROM touchpoint.touchpoints GROUP BY 1 ORDER BY 2 DESC;
 
  Stop it with:   $STOP
             (or: bash test/scripts/cluster.sh stop $DIR)

@@ -1,11 +1,14 @@
--- touchpoint demo data: web sessions and call-tracking tasks for a fictional
--- B2B software company (www.example.com), 2024-09-02 .. 2024-10-31.
+-- touchpoint demo data: web sessions, call-tracking tasks, form fills and
+-- chats for a fictional B2B software company (www.example.com),
+-- 2024-09-02 .. 2024-10-31.
 --
 -- Load it into a fresh database after CREATE EXTENSION touchpoint:
 --     psql -v ON_ERROR_STOP=1 -f test/data/demo_data.sql
+-- then SELECT touchpoint.refresh() to build touchpoint.touchpoints.
 -- `bash test/demo.sh` does exactly that.  Plain SQL, deterministic (setseed),
--- loads in a few seconds, and inserts only into touchpoint.sessions and
--- touchpoint.tasks (it does not delete anything, so load it once).
+-- loads in a few seconds, and inserts only into touchpoint.sessions,
+-- touchpoint.tasks, touchpoint.form_submits and touchpoint.chats (it does
+-- not delete anything, so load it once).
 --
 -- What is in it:
 --   * 5,000 visitors, each with a BizibleId cookie (32 hex digits, from md5);
@@ -20,10 +23,29 @@
 --     BizibleId with no session at all, some none (NULL, '' or spaces), some
 --     an upper-case or space-padded BizibleId, some a blank type; a few are
 --     deleted in the CRM.
---   * Hand-written showcase tasks 00T5e0000DEMO01EAS .. DEMO07, among them
+--   * ~1,000 form fills (form_submits) on the demo-request, pricing quote,
+--     whitepaper, contact-us and webinar forms: most without session_id
+--     (placed in their session by the window rule, like calls), some with
+--     an explicit session_id, a few naming a session that does not exist;
+--     some with no session covering them.  person_id is the visitor's
+--     Salesforce lead (00Q) or contact (003), the WhoId their call tasks
+--     carry; a visitor whose calls have no WhoId becomes a lead by filling a
+--     form, and the calls are stitched to that person.  Some visitors fill a
+--     second form in the same session.
+--   * ~250 Drift chats, half of them without an email (person_id NULL).
+--   * "Before and after": 60 visitors whose first conversion is a call merged
+--     with an ad click and who fill a form days later (the call is the lead
+--     creation, the form PostLC); many visitors browse anonymously before
+--     their first conversion (a first-touch Web Visit).
+--   * Hand-written showcase tasks 00T5e0000DEMO01EAS .. DEMO08, among them
 --     the example of the Marketo Measure documentation: an ad click starts a
 --     session at 12:17 and the visitor calls at 13:05 (48 min later, outside
---     the 30-minute window).
+--     the 30-minute window); and three journeys: DEMO01's (that call is an
+--     Offline lead creation, a pricing quote follows), contact
+--     0035e0000DEMO02QAC's before and after (an anonymous organic visit, a
+--     LinkedIn ad click with a call, a demo request a week later) and an
+--     anonymous caller, DEMO08 (a Facebook ad visit, a brand-ad call without
+--     WhoId, a chat without email).
 --
 -- Times are generated as local times in America/Los_Angeles (the company's
 -- office) and stored as timestamptz; set `timezone` to that zone to see them
@@ -222,7 +244,145 @@ SELECT '00T5e0000' || lpad(row_number() OVER (ORDER BY occurred_at, t)::text, 6,
 FROM demo_task_rows;
 
 -- ---------------------------------------------------------------------------
--- Showcase visitors and calls, one per outcome, referred to by test/demo.sh.
+-- Form fills: ~1,000 on the site's five forms.  The person is the visitor's
+-- Salesforce lead or contact, the same WhoId as on their call tasks; a
+-- visitor whose calls carry no WhoId becomes a new lead (00Q) by filling a
+-- form, and their calls are stitched to that person through the BizibleId.
+-- kind:
+--   window    1 to 20 minutes into a session, no session_id: placed in its
+--             session by the window rule, like a call                (78 %)
+--   explicit  the tracking script sent its session_id; can be late in a
+--             long session, beyond the 30-minute window              (14 %)
+--   offline   2 to 12 hours after a session started, no session_id:
+--             no session covers it                                    (6 %)
+--   unknown   names a session_id the web-tracking sync never delivered (2 %)
+-- 7 % of the window fills are followed by a second form in the same session.
+CREATE TEMP TABLE demo_form_urls (form text PRIMARY KEY, url text) ON COMMIT DROP;
+INSERT INTO demo_form_urls VALUES
+ ('demo',       'https://www.example.com/demo'),
+ ('pricing',    'https://www.example.com/pricing/quote'),
+ ('whitepaper', 'https://www.example.com/resources/b2b-call-attribution-guide'),
+ ('contact',    'https://www.example.com/contact-us'),
+ ('webinar',    'https://www.example.com/webinars/attribution-101/register');
+
+CREATE TEMP TABLE demo_form_draws ON COMMIT DROP AS
+SELECT f, random() AS r_kind, random() AS r_pick, random() AS r_delay, random() AS r_page,
+       random() AS r_form, random() AS r_person, random() AS r_second
+FROM generate_series(1, 900) AS f;
+
+CREATE TEMP TABLE demo_form_rows ON COMMIT DROP AS
+SELECT d.f, 1 AS seq, d.kind, i.v, vis.bizible_id,
+       CASE d.kind WHEN 'explicit' THEN s.session_id
+                   WHEN 'unknown' THEN 'sess_9' || lpad(d.f::text, 5, '0') END AS session_id,
+       date_trunc('second', s.started_at + CASE d.kind
+           WHEN 'offline' THEN interval '2 hours' + d.r_delay * interval '10 hours'
+           WHEN 'explicit' THEN interval '30 seconds' + d.r_delay
+                * greatest(s.last_activity_at - s.started_at, interval '1 minute')
+           ELSE interval '1 minute' + d.r_delay * interval '19 minutes' END) AS submitted_at,
+       CASE WHEN s.landing_page ~ '/demo$' AND d.r_page < 0.6 THEN 'demo'
+            WHEN s.landing_page ~ '/pricing$' AND d.r_page < 0.6 THEN 'pricing'
+            WHEN s.landing_page ~ '/webinars/' AND d.r_page < 0.7 THEN 'webinar'
+            WHEN s.landing_page ~ '/blog/' AND d.r_page < 0.5 THEN 'whitepaper'
+            WHEN d.r_form < 0.34 THEN 'demo'
+            WHEN d.r_form < 0.54 THEN 'pricing'
+            WHEN d.r_form < 0.80 THEN 'whitepaper'
+            WHEN d.r_form < 0.93 THEN 'contact'
+            ELSE 'webinar' END AS form,
+       CASE WHEN d.r_person >= 0.03       -- 3 % not matched to a lead yet
+            THEN coalesce(vis.person_id, '00Q5e0000' || lpad(i.v::text, 6, '0') || 'IAK') END AS person_id,
+       d.r_second
+FROM (SELECT *, CASE WHEN r_kind < 0.78 THEN 'window' WHEN r_kind < 0.92 THEN 'explicit'
+                     WHEN r_kind < 0.98 THEN 'offline' ELSE 'unknown' END AS kind
+      FROM demo_form_draws) d
+JOIN demo_session_index i ON i.n = 1 + floor(d.r_pick * (SELECT count(*) FROM demo_session_index))::int
+JOIN touchpoint.sessions s ON s.session_id = i.session_id
+JOIN demo_visitors vis ON vis.v = i.v;
+
+-- the second form: a few minutes after the first, in the same session
+INSERT INTO demo_form_rows
+SELECT f, 2, kind, v, bizible_id, session_id,
+       submitted_at + interval '1 minute' + r_second / 0.07 * interval '6 minutes',
+       CASE WHEN form = 'demo' THEN 'contact' ELSE 'demo' END, person_id, r_second
+FROM demo_form_rows
+WHERE kind = 'window' AND r_second < 0.07;
+
+-- ---------------------------------------------------------------------------
+-- Chats: 250 Drift conversations.  Half the chatters leave no email (person
+-- NULL: the chat is stitched to a person only through other events of the
+-- same BizibleId, else it starts an anonymous journey).  kind: window
+-- (20 s to 24 min into a session, 84 %), explicit session_id (6 %), offline
+-- (2 to 12 hours after a session started, 10 %).
+CREATE TEMP TABLE demo_chat_draws ON COMMIT DROP AS
+SELECT c, random() AS r_kind, random() AS r_pick, random() AS r_delay, random() AS r_person
+FROM generate_series(1, 250) AS c;
+
+CREATE TEMP TABLE demo_chat_rows ON COMMIT DROP AS
+SELECT d.c, d.kind, i.v, vis.bizible_id,
+       CASE WHEN d.kind = 'explicit' THEN s.session_id END AS session_id,
+       date_trunc('second', s.started_at + CASE d.kind
+           WHEN 'offline' THEN interval '2 hours' + d.r_delay * interval '10 hours'
+           ELSE interval '20 seconds' + d.r_delay * interval '24 minutes' END) AS started_at,
+       CASE WHEN d.r_person >= 0.5
+            THEN coalesce(vis.person_id, '00Q5e0000' || lpad(i.v::text, 6, '0') || 'IAK') END AS person_id
+FROM (SELECT *, CASE WHEN r_kind < 0.84 THEN 'window' WHEN r_kind < 0.90 THEN 'explicit'
+                     ELSE 'offline' END AS kind
+      FROM demo_chat_draws) d
+JOIN demo_session_index i ON i.n = 1 + floor(d.r_pick * (SELECT count(*) FROM demo_session_index))::int
+JOIN touchpoint.sessions s ON s.session_id = i.session_id
+JOIN demo_visitors vis ON vis.v = i.v;
+
+-- ---------------------------------------------------------------------------
+-- "Before and after" (the story of call tracking): 60 visitors whose first
+-- conversion is a call merged with an ad click (Paid Search, Paid Social or
+-- Display) and who come back 2 days or more later and fill a form.  With
+-- call tracking the call is the lead creation (LC) and the form PostLC;
+-- without it the form would be the LC and the ad would get nothing.
+CREATE TEMP TABLE demo_before_after ON COMMIT DROP AS
+SELECT * FROM (
+    SELECT DISTINCT ON (vis.v) vis.v, vis.bizible_id, vis.person_id, later.started_at,
+           later.landing_page
+    FROM touchpoint.tasks t
+    JOIN demo_visitors vis ON vis.bizible_id = lower(btrim(t.bizible_id))
+    JOIN touchpoint.sessions ad ON ad.bizible_id = vis.bizible_id
+         AND ad.channel IN ('Paid Search', 'Paid Social', 'Display')
+         AND t.occurred_at >= ad.started_at AND t.occurred_at < ad.started_at + interval '30 minutes'
+    JOIN touchpoint.sessions later ON later.bizible_id = vis.bizible_id
+         AND later.started_at >= t.occurred_at + interval '2 days'
+    WHERE NOT t.is_deleted AND btrim(t.type) <> ''
+      -- the call is the visitor's first conversion, the form the next one
+      AND NOT EXISTS (SELECT 1 FROM touchpoint.tasks e
+                      WHERE lower(btrim(e.bizible_id)) = vis.bizible_id
+                        AND e.occurred_at < t.occurred_at)
+      AND NOT EXISTS (SELECT 1 FROM demo_form_rows e
+                      WHERE e.v = vis.v AND e.submitted_at < later.started_at + interval '1 hour')
+      AND NOT EXISTS (SELECT 1 FROM demo_chat_rows e
+                      WHERE e.v = vis.v AND e.started_at < later.started_at + interval '1 hour')
+    ORDER BY vis.v, t.occurred_at, later.started_at
+) c
+ORDER BY md5('before-and-after-' || v)
+LIMIT 60;
+
+INSERT INTO demo_form_rows
+SELECT 900 + v, 1, 'before_after', v, bizible_id, NULL,
+       started_at + (2 + v % 13) * interval '1 minute',
+       CASE WHEN landing_page ~ '/pricing$' THEN 'pricing'
+            ELSE (ARRAY['demo', 'demo', 'pricing', 'contact'])[1 + v % 4] END,
+       coalesce(person_id, '00Q5e0000' || lpad(v::text, 6, '0') || 'IAK'), 1
+FROM demo_before_after;
+
+INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url, person_id)
+SELECT 'form_' || lpad(row_number() OVER (ORDER BY r.submitted_at, r.f, r.seq)::text, 6, '0'),
+       r.bizible_id, r.session_id, r.submitted_at, u.url, r.person_id
+FROM demo_form_rows r JOIN demo_form_urls u USING (form);
+
+INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at, person_id)
+SELECT (3704100000 + 13 * row_number() OVER (ORDER BY started_at, c))::text,   -- Drift conversation ids
+       bizible_id, session_id, started_at, person_id
+FROM demo_chat_rows;
+
+-- ---------------------------------------------------------------------------
+-- Showcase visitors, calls, form fills and chats, one per outcome or story,
+-- referred to by test/demo.sh.
 -- Their BizibleIds are not among the 5,000 generated ones.
 INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, last_activity_at,
     channel, subchannel, source, medium, campaign, ad_content, keyword, landing_page, referrer_page)
@@ -248,7 +408,32 @@ VALUES
  -- DEMO07: a visit at 16:45; the call (16:58) was loaded from the date-only ActivityDate
  ('sess_demo07', '1679091c5a880faf6fb5e6087eb1b2dc', '2024-10-21 16:45:30 America/Los_Angeles', '2024-10-21 16:58:02 America/Los_Angeles',
   'Paid Search', 'Bing', 'bing', 'cpc', 'Brand - US', 'Acme Signal | Official Site', 'acme signal',
-  'https://www.example.com/', 'https://www.bing.com/');
+  'https://www.example.com/', 'https://www.bing.com/'),
+ -- Journeys (touchpoint.touchpoints), shown by test/demo.sh:
+ -- DEMO01 comes back a week after its call through a retargeting ad and asks for a quote
+ ('sess_demo01c', '08c1063cb0a64349ad0d2d862f5cc700', '2024-10-22 10:40:07 America/Los_Angeles', '2024-10-22 10:52:30 America/Los_Angeles',
+  'Display', 'Retargeting', 'google', 'display', 'Retargeting - Display', '300x250 - Pricing', NULL,
+  'https://www.example.com/pricing', 'https://googleads.g.doubleclick.net/'),
+ -- DEMO02, before and after: an anonymous organic visit a week before the LinkedIn ad
+ -- click and its call, and a nurture email a week after, where the visitor
+ -- requests a demo and then chats
+ ('sess_demo02a', '5d41402abc4b2a76b9719d911017c592', '2024-10-09 21:13:40 America/Los_Angeles', '2024-10-09 21:19:02 America/Los_Angeles',
+  'Organic Search', 'Google', 'google', 'organic', NULL, NULL, NULL,
+  'https://www.example.com/blog/b2b-attribution-models-explained', 'https://www.google.com/'),
+ ('sess_demo02c', '5d41402abc4b2a76b9719d911017c592', '2024-10-23 09:31:18 America/Los_Angeles', '2024-10-23 09:47:55 America/Los_Angeles',
+  'Email', 'Nurture', 'marketo', 'email', 'Nurture - Trial Day 3', 'Book a Demo Button', NULL,
+  'https://www.example.com/demo', NULL),
+ -- DEMO08, an anonymous caller: a Facebook ad visit, weeks later a Bing brand-ad
+ -- click and a call without WhoId, then a Drift chat without an email
+ ('sess_demo08a', 'c9f0f895fb98ab9159f51fd0297e236d', '2024-09-26 20:14:09 America/Los_Angeles', '2024-09-26 20:16:40 America/Los_Angeles',
+  'Paid Social', 'Facebook', 'facebook', 'cpc', 'Prospecting - Marketing Ops Lookalike', 'Single Image - Free Trial', NULL,
+  'https://www.example.com/lp/free-trial', 'https://l.facebook.com/'),
+ ('sess_demo08b', 'c9f0f895fb98ab9159f51fd0297e236d', '2024-10-14 10:31:52 America/Los_Angeles', '2024-10-14 10:35:10 America/Los_Angeles',
+  'Paid Search', 'Bing', 'bing', 'cpc', 'Brand - US', 'Acme Signal | Official Site', 'acme signal',
+  'https://www.example.com/', 'https://www.bing.com/'),
+ ('sess_demo08c', 'c9f0f895fb98ab9159f51fd0297e236d', '2024-10-24 14:02:11 America/Los_Angeles', '2024-10-24 14:09:45 America/Los_Angeles',
+  'Organic Search', 'Google', 'google', 'organic', NULL, NULL, NULL,
+  'https://www.example.com/pricing', 'https://www.google.com/');
 
 INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, phone, person_id, occurred_at, is_deleted)
 VALUES
@@ -274,9 +459,27 @@ VALUES
   '2024-10-18 11:26:45 America/Los_Angeles', true),
  ('00T5e0000DEMO07EAS', '1679091c5a880faf6fb5e6087eb1b2dc', 'Inbound Call',
   'Inbound call from +1 303 555 0108 (CallRail)', '+13035550108', '00Q5e0000DEMO07IAK',
-  '2024-10-21 00:00:00 America/Los_Angeles', false);
+  '2024-10-21 00:00:00 America/Los_Angeles', false),
+ -- DEMO08: the anonymous caller; the vendor matched no lead (no WhoId)
+ ('00T5e0000DEMO08EAS', 'c9f0f895fb98ab9159f51fd0297e236d', 'Inbound Call',
+  'Inbound call from +1 650 555 0163 (CallRail)', '+16505550163', NULL,
+  '2024-10-14 10:36:27 America/Los_Angeles', false);
+
+INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url, person_id)
+VALUES
+ ('form_demo01', '08c1063cb0a64349ad0d2d862f5cc700', NULL, '2024-10-22 10:46:51 America/Los_Angeles',
+  'https://www.example.com/pricing/quote', '00Q5e0000DEMO01IAK'),
+ ('form_demo02', '5d41402abc4b2a76b9719d911017c592', NULL, '2024-10-23 09:36:02 America/Los_Angeles',
+  'https://www.example.com/demo', '0035e0000DEMO02QAC');
+
+INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at, person_id)
+VALUES
+ ('3709000002', '5d41402abc4b2a76b9719d911017c592', NULL, '2024-10-23 09:41:30 America/Los_Angeles', '0035e0000DEMO02QAC'),
+ ('3709000008', 'c9f0f895fb98ab9159f51fd0297e236d', NULL, '2024-10-24 14:05:40 America/Los_Angeles', NULL);
 
 ANALYZE touchpoint.sessions;
 ANALYZE touchpoint.tasks;
+ANALYZE touchpoint.form_submits;
+ANALYZE touchpoint.chats;
 
 COMMIT;
