@@ -6,8 +6,13 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS touchpoint CASCADE;
 DROP EXTENSION IF EXISTS pg_cron CASCADE;
 RESET client_min_messages;
-CREATE EXTENSION pg_cron;
+-- Before pg_cron is installed here, the error says how to install it.
 CREATE EXTENSION touchpoint;
+\set SHOW_CONTEXT never
+SELECT touchpoint.schedule_refresh();
+SELECT touchpoint.unschedule_refresh();
+\set SHOW_CONTEXT errors
+CREATE EXTENSION pg_cron;
 INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel) VALUES
  ('cs1', 'cron-visitor', '2026-06-01 09:00+00', 'Paid Search');
 INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at) VALUES
