@@ -186,6 +186,126 @@ WHERE c.session_id IS NULL;
 COMMENT ON VIEW @extschema@.conversion_events IS
 'calls, and form fills and chats without session_id, shaped as tasks for the placement by merge_calls';
 
+-- ===================================================================
+-- §6 Attribution and reporting
+-- ===================================================================
+
+-- People (leads and contacts) and the account they belong to.
+CREATE TABLE @extschema@.people (
+    person_id  pg_catalog.text PRIMARY KEY,
+    account_id pg_catalog.text,
+    email      pg_catalog.text
+);
+COMMENT ON TABLE @extschema@.people IS 'leads and contacts with their account (touchpoint SPEC §6)';
+CREATE INDEX people_account_idx ON @extschema@.people (account_id);
+
+-- Opportunities: open while closed_at IS NULL.
+CREATE TABLE @extschema@.opportunities (
+    opportunity_id pg_catalog.text PRIMARY KEY,
+    account_id     pg_catalog.text NOT NULL,
+    amount         pg_catalog.numeric NOT NULL,
+    created_at     pg_catalog.timestamptz NOT NULL,
+    closed_at      pg_catalog.timestamptz,
+    is_won         pg_catalog.bool
+);
+COMMENT ON TABLE @extschema@.opportunities IS 'opportunities; open while closed_at IS NULL (touchpoint SPEC §6)';
+CREATE INDEX opportunities_account_idx ON @extschema@.opportunities (account_id);
+
+-- Channel rules: lowest priority first, first match wins (see classify_channel).
+CREATE TABLE @extschema@.channel_rules (
+    priority     pg_catalog.int4 PRIMARY KEY,
+    channel      pg_catalog.text,
+    subchannel   pg_catalog.text,
+    medium       pg_catalog.text,
+    source       pg_catalog.text,
+    campaign     pg_catalog.text,
+    landing_page pg_catalog.text,
+    referrer     pg_catalog.text
+);
+COMMENT ON TABLE @extschema@.channel_rules IS
+'ordered channel rules for sessions without a channel: *x* contains, x* starts with, *x ends with, * anything, a;b either (touchpoint SPEC §6)';
+
+-- The custom model's weights; the middle keeps 10, so these sum to 90.
+CREATE TABLE @extschema@.custom_model (
+    position pg_catalog.text PRIMARY KEY
+        CHECK (position OPERATOR(pg_catalog.=) ANY (ARRAY['FT', 'LC', 'OC', 'Closed']::pg_catalog.text[])),
+    weight   pg_catalog.numeric NOT NULL CHECK (weight OPERATOR(pg_catalog.>=) 0)
+);
+COMMENT ON TABLE @extschema@.custom_model IS
+'custom model weights for FT, LC, OC and Closed (Pending uses Closed); they must sum to 90, the middle keeps 10';
+INSERT INTO @extschema@.custom_model VALUES ('FT', 22.5), ('LC', 22.5), ('OC', 22.5), ('Closed', 22.5);
+
+/*
+ * pg_dump dumps the rows of custom_model, and a restore first re-creates the
+ * shipped rows: this trigger turns the restored INSERT of an existing
+ * position into an update, so a restore brings back the user's weights.
+ */
+CREATE FUNCTION @extschema@.custom_model_upsert()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE @extschema@.custom_model m SET weight = NEW.weight
+    WHERE m.position OPERATOR(pg_catalog.=) NEW.position;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER custom_model_upsert BEFORE INSERT ON @extschema@.custom_model
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.custom_model_upsert();
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.people', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.channel_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.custom_model', '');
+
+-- One rule cell against one value (SPEC §6 wildcards, ASCII case ignored).
+CREATE FUNCTION @extschema@.channel_rule_matches(pattern pg_catalog.text, value pg_catalog.text)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'tp_channel_rule_matches'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.channel_rule_matches(pg_catalog.text, pg_catalog.text) IS
+'does value match one channel-rule cell (*x*, x*, *x, *, a;b; NULL cell = no condition)';
+
+-- The first matching rule's ARRAY[channel, subchannel], or NULL.
+CREATE FUNCTION @extschema@.classify_channel(rules pg_catalog.text[], medium pg_catalog.text,
+    source pg_catalog.text, campaign pg_catalog.text, landing_page pg_catalog.text,
+    referrer pg_catalog.text)
+RETURNS pg_catalog.text[]
+AS 'MODULE_PATHNAME', 'tp_classify_channel'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.classify_channel(pg_catalog.text[], pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+'first matching rule of rules (rows of channel, subchannel, medium, source, campaign, landing_page, referrer) as ARRAY[channel, subchannel], NULL when none';
+
+-- The rules table as the array classify_channel takes, in priority order.
+CREATE FUNCTION @extschema@.channel_rules_array()
+RETURNS pg_catalog.text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.array_agg(ARRAY[r.channel, r.subchannel, r.medium, r.source, r.campaign,
+                                      r.landing_page, r.referrer] ORDER BY r.priority)
+    FROM @extschema@.channel_rules r
+$$;
+
+
+/*
+ * One model's share for one touchpoint, in percent, before rounding: its raw
+ * weight over the weight present in the opportunity, or an equal share when
+ * no touchpoint can take any of the model's weight (the linear fallback).
+ */
+CREATE FUNCTION @extschema@.credit_share(raw pg_catalog.numeric, present pg_catalog.numeric, touchpoints pg_catalog.int8)
+RETURNS pg_catalog.numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- A standard SQL body is bound when created (no search_path at run time) and
+-- stays inlinable, which matters: the view calls it eight times a row.
+RETURN CASE WHEN present OPERATOR(pg_catalog.>) 0
+            THEN (raw OPERATOR(pg_catalog.*) 100)::pg_catalog.numeric(60,30) OPERATOR(pg_catalog./) present
+            ELSE 100::pg_catalog.numeric(60,30) OPERATOR(pg_catalog./) touchpoints END;
+
 /*
  * touchpoints_live: the touchpoints as of now (SPEC §5); the materialized
  * view touchpoint.touchpoints is a refreshed copy of it.  Steps:
@@ -327,8 +447,17 @@ ordered AS (
 )
 SELECT o.touchpoint_id, o.journey_id, o.person_id, o.bizible_id, o.session_id,
        o.source_kind, o.source_id, o.touchpoint_type, o.touchpoint_date,
-       CASE WHEN o.session_id IS NULL THEN 'Offline' ELSE s.channel END AS channel,
-       s.subchannel, s.source, o.medium, s.campaign, s.ad_content, s.keyword,
+       CASE WHEN o.session_id IS NULL THEN 'Offline'
+            WHEN pg_catalog.btrim(s.channel) OPERATOR(pg_catalog.<>) '' THEN s.channel
+            ELSE COALESCE(cls.rule[1],
+                          CASE WHEN pg_catalog.btrim(COALESCE(s.medium, '') OPERATOR(pg_catalog.||) COALESCE(s.source, '')
+                                   OPERATOR(pg_catalog.||) COALESCE(s.campaign, '') OPERATOR(pg_catalog.||) COALESCE(s.referrer_page, ''))
+                                   OPERATOR(pg_catalog.<>) ''
+                               THEN 'Other' ELSE 'Direct' END) END AS channel,
+       CASE WHEN o.session_id IS NULL THEN NULL
+            WHEN pg_catalog.btrim(s.channel) OPERATOR(pg_catalog.<>) '' THEN s.subchannel
+            ELSE cls.rule[2] END AS subchannel,
+       s.source, o.medium, s.campaign, s.ad_content, s.keyword,
        s.landing_page, s.referrer_page, o.form_url,
        pg_catalog.concat_ws(',',
            CASE WHEN o.journey_rank OPERATOR(pg_catalog.=) 1 THEN 'FT' END,
@@ -338,7 +467,14 @@ SELECT o.touchpoint_id, o.journey_id, o.person_id, o.bizible_id, o.session_id,
        COALESCE(o.conversion_rank OPERATOR(pg_catalog.=) 1, false) AS is_lead_creation,
        o.session_conversions::pg_catalog.int4 AS session_conversions
 FROM ordered o
-LEFT JOIN @extschema@.sessions s ON s.session_id OPERATOR(pg_catalog.=) o.session_id;
+LEFT JOIN @extschema@.sessions s ON s.session_id OPERATOR(pg_catalog.=) o.session_id
+CROSS JOIN (SELECT @extschema@.channel_rules_array() AS rules) r
+LEFT JOIN LATERAL (
+    -- sessions without a channel are classified by the channel rules (SPEC §6)
+    SELECT @extschema@.classify_channel(r.rules, s.medium, s.source, s.campaign,
+                                        s.landing_page, s.referrer_page) AS rule
+    WHERE o.session_id IS NOT NULL AND COALESCE(pg_catalog.btrim(s.channel), '') OPERATOR(pg_catalog.=) ''
+) cls ON true;
 COMMENT ON VIEW @extschema@.touchpoints_live IS
 'the touchpoints as of now; touchpoint.touchpoints is its refreshed copy';
 
@@ -350,12 +486,301 @@ COMMENT ON MATERIALIZED VIEW @extschema@.touchpoints IS
 'one row per touchpoint with its journey and position (FT, LC, PostLC); refresh with touchpoint.refresh()';
 CREATE UNIQUE INDEX touchpoints_touchpoint_id_idx ON @extschema@.touchpoints (touchpoint_id);
 CREATE INDEX touchpoints_journey_idx ON @extschema@.touchpoints (journey_id, touchpoint_date);
+/*
+ * opportunity_touchpoints_live: every (opportunity, touchpoint) with its
+ * positions and the credit of every model (SPEC §6); the materialized view
+ * opportunity_touchpoints is its refreshed copy.
+ *
+ *   opp_tp    the touchpoints of every person of the opportunity's account,
+ *             up to the close (all of them while it is open)
+ *   ranked    order (date, kind form<chat<call after visit, id) and the
+ *             positions FT, LC, OC and Closed/Pending
+ *   shares    each model's raw weight per touchpoint: a position's weight to
+ *             its holder, a middle share split over the middle conversion
+ *             touchpoints; and the weight present in the opportunity
+ *   exact     raw * 100 / present, or linear when nothing can take weight
+ *   rounded   10 decimals; 100 minus their sum goes to the largest share
+ */
+CREATE VIEW @extschema@.opportunity_touchpoints_live AS
+WITH weights AS (
+    SELECT pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'FT') AS ft,
+           pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'LC') AS lc,
+           pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'OC') AS oc,
+           pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'Closed') AS cl
+    FROM @extschema@.custom_model m
+),
+opp_tp AS (
+    SELECT o.opportunity_id, o.account_id, o.amount, o.created_at, o.closed_at,
+           t.touchpoint_id, t.journey_id, t.touchpoint_date, t.touchpoint_type,
+           t.channel, t.subchannel, t.source_kind, t.source_id, t.is_lead_creation,
+           t.source_kind OPERATOR(pg_catalog.<>) 'visit' AS is_conversion,
+           CASE t.source_kind WHEN 'visit' THEN 0 WHEN 'form' THEN 1 WHEN 'chat' THEN 2 ELSE 3 END AS kind_rank
+    FROM @extschema@.opportunities o
+    JOIN @extschema@.people p ON p.account_id OPERATOR(pg_catalog.=) o.account_id
+    JOIN @extschema@.touchpoints t ON t.person_id OPERATOR(pg_catalog.=) p.person_id
+    WHERE o.closed_at IS NULL OR t.touchpoint_date OPERATOR(pg_catalog.<=) o.closed_at
+),
+ordered AS (
+    SELECT x.*,
+           pg_catalog.row_number() OVER w_all AS rn,
+           pg_catalog.count(*) OVER (PARTITION BY x.opportunity_id) AS n,
+           x.is_lead_creation AND pg_catalog.row_number() OVER w_lc OPERATOR(pg_catalog.=) 1 AS is_lc,
+           (x.touchpoint_date OPERATOR(pg_catalog.<=) x.created_at)
+               AND pg_catalog.row_number() OVER w_oc OPERATOR(pg_catalog.=) 1 AS is_oc
+    FROM opp_tp x
+    WINDOW w_all AS (PARTITION BY x.opportunity_id
+                     ORDER BY x.touchpoint_date, x.kind_rank, x.source_id COLLATE "C"),
+           w_lc AS (PARTITION BY x.opportunity_id, x.is_lead_creation
+                    ORDER BY x.touchpoint_date, x.kind_rank, x.source_id COLLATE "C"),
+           w_oc AS (PARTITION BY x.opportunity_id, x.touchpoint_date OPERATOR(pg_catalog.<=) x.created_at
+                    ORDER BY x.touchpoint_date DESC, x.kind_rank DESC, x.source_id COLLATE "C" DESC)
+),
+positioned AS (
+    SELECT y.*,
+           y.rn OPERATOR(pg_catalog.=) 1 AS is_ft,
+           y.rn OPERATOR(pg_catalog.=) y.n AS is_cl,
+           pg_catalog.max(CASE WHEN y.is_lc THEN y.rn END) OVER opp AS lc_rn,
+           pg_catalog.max(CASE WHEN y.is_oc THEN y.rn END) OVER opp AS oc_rn
+    FROM ordered y
+    WINDOW opp AS (PARTITION BY y.opportunity_id)
+),
+middles AS (
+    SELECT z.*,
+           -- U-shaped: conversion touchpoints strictly between FT and LC
+           (z.is_conversion AND z.rn OPERATOR(pg_catalog.>) 1 AND z.rn OPERATOR(pg_catalog.<) z.lc_rn) AS u_mid,
+           -- W-shaped: conversion touchpoints after FT, before OC, holding none of FT/LC/OC
+           (z.is_conversion AND z.rn OPERATOR(pg_catalog.>) 1 AND z.rn OPERATOR(pg_catalog.<) z.oc_rn
+                AND NOT z.is_lc) AS w_mid,
+           -- full path and custom: conversion touchpoints holding no position
+           (z.is_conversion AND NOT (z.rn OPERATOR(pg_catalog.=) 1 OR z.is_lc OR z.is_oc
+                OR z.rn OPERATOR(pg_catalog.=) z.n)) AS f_mid
+    FROM positioned z
+),
+counted AS (
+    SELECT m.*,
+           pg_catalog.count(*) FILTER (WHERE m.u_mid) OVER opp AS u_n,
+           pg_catalog.count(*) FILTER (WHERE m.w_mid) OVER opp AS w_n,
+           pg_catalog.count(*) FILTER (WHERE m.f_mid) OVER opp AS f_n,
+           -- time decay relative to the most recent touchpoint, so no weight overflows
+           pg_catalog.power(2::pg_catalog.float8,
+               (pg_catalog.min(pg_catalog.date_part('epoch', COALESCE(m.closed_at, m.created_at) OPERATOR(pg_catalog.-) m.touchpoint_date)) OVER opp
+                OPERATOR(pg_catalog.-) pg_catalog.date_part('epoch', COALESCE(m.closed_at, m.created_at) OPERATOR(pg_catalog.-) m.touchpoint_date))
+               OPERATOR(pg_catalog./) (7 OPERATOR(pg_catalog.*) 86400)) AS decay
+    FROM middles m
+    WINDOW opp AS (PARTITION BY m.opportunity_id)
+),
+shares AS (
+    SELECT c.*,
+           -- raw weight per touchpoint, per model
+           CASE WHEN c.is_ft THEN 100 ELSE 0 END::pg_catalog.numeric AS ft_raw,
+           100::pg_catalog.numeric AS ft_present,
+           CASE WHEN c.is_lc THEN 100 ELSE 0 END::pg_catalog.numeric AS lc_raw,
+           CASE WHEN c.lc_rn IS NOT NULL THEN 100 ELSE 0 END::pg_catalog.numeric AS lc_present,
+           (CASE WHEN c.is_ft THEN 40 ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_lc THEN 40 ELSE 0 END)::pg_catalog.numeric
+               OPERATOR(pg_catalog.+) CASE WHEN c.u_mid THEN 20::pg_catalog.numeric(40,20) OPERATOR(pg_catalog./) c.u_n ELSE 0 END AS u_raw,
+           (40 OPERATOR(pg_catalog.+) CASE WHEN c.lc_rn IS NOT NULL THEN 40 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.u_n OPERATOR(pg_catalog.>) 0 THEN 20 ELSE 0 END)::pg_catalog.numeric AS u_present,
+           (CASE WHEN c.is_ft THEN 30 ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_lc THEN 30 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.is_oc THEN 30 ELSE 0 END)::pg_catalog.numeric
+               OPERATOR(pg_catalog.+) CASE WHEN c.w_mid THEN 10::pg_catalog.numeric(40,20) OPERATOR(pg_catalog./) c.w_n ELSE 0 END AS w_raw,
+           (30 OPERATOR(pg_catalog.+) CASE WHEN c.lc_rn IS NOT NULL THEN 30 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.oc_rn IS NOT NULL THEN 30 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.w_n OPERATOR(pg_catalog.>) 0 THEN 10 ELSE 0 END)::pg_catalog.numeric AS w_present,
+           (CASE WHEN c.is_ft THEN 22.5 ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_lc THEN 22.5 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.is_oc THEN 22.5 ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_cl THEN 22.5 ELSE 0 END)
+               OPERATOR(pg_catalog.+) CASE WHEN c.f_mid THEN 10::pg_catalog.numeric(40,20) OPERATOR(pg_catalog./) c.f_n ELSE 0 END AS f_raw,
+           (45 OPERATOR(pg_catalog.+) CASE WHEN c.lc_rn IS NOT NULL THEN 22.5 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.oc_rn IS NOT NULL THEN 22.5 ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.f_n OPERATOR(pg_catalog.>) 0 THEN 10 ELSE 0 END)::pg_catalog.numeric AS f_present,
+           (CASE WHEN c.is_ft THEN w.ft ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_lc THEN w.lc ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.is_oc THEN w.oc ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_cl THEN w.cl ELSE 0 END)
+               OPERATOR(pg_catalog.+) CASE WHEN c.f_mid THEN 10::pg_catalog.numeric(40,20) OPERATOR(pg_catalog./) c.f_n ELSE 0 END AS c_raw,
+           (w.ft OPERATOR(pg_catalog.+) w.cl OPERATOR(pg_catalog.+) CASE WHEN c.lc_rn IS NOT NULL THEN w.lc ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.oc_rn IS NOT NULL THEN w.oc ELSE 0 END
+               OPERATOR(pg_catalog.+) CASE WHEN c.f_n OPERATOR(pg_catalog.>) 0 THEN 10 ELSE 0 END)::pg_catalog.numeric AS c_present,
+           c.decay::pg_catalog.numeric AS t_raw,
+           pg_catalog.sum(c.decay::pg_catalog.numeric) OVER (PARTITION BY c.opportunity_id) AS t_present
+    FROM counted c
+    CROSS JOIN weights w
+),
+exact AS (
+    -- the share of each model before rounding; linear when nothing can take weight
+    SELECT s.*,
+           @extschema@.credit_share(s.ft_raw, s.ft_present, s.n) AS ft_x,
+           @extschema@.credit_share(s.lc_raw, s.lc_present, s.n) AS lc_x,
+           @extschema@.credit_share(s.u_raw, s.u_present, s.n) AS u_x,
+           @extschema@.credit_share(s.w_raw, s.w_present, s.n) AS w_x,
+           @extschema@.credit_share(s.f_raw, s.f_present, s.n) AS f_x,
+           @extschema@.credit_share(1, s.n, s.n) AS l_x,
+           @extschema@.credit_share(s.t_raw, s.t_present, s.n) AS t_x,
+           @extschema@.credit_share(s.c_raw, s.c_present, s.n) AS c_x
+    FROM shares s
+),
+rounded AS (
+    SELECT e.*,
+           pg_catalog.round(e.ft_x, 10) AS ft_r, pg_catalog.round(e.lc_x, 10) AS lc_r,
+           pg_catalog.round(e.u_x, 10) AS u_r, pg_catalog.round(e.w_x, 10) AS w_r,
+           pg_catalog.round(e.f_x, 10) AS f_r, pg_catalog.round(e.l_x, 10) AS l_r,
+           pg_catalog.round(e.t_x, 10) AS t_r, pg_catalog.round(e.c_x, 10) AS c_r
+    FROM exact e
+),
+fixed AS (
+    -- the rounding remainder goes to the touchpoint with the largest share (earliest on ties)
+    SELECT r.*,
+           r.ft_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.ft_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.ft_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS first_touch_pct,
+           r.lc_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.lc_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.lc_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS lead_creation_pct,
+           r.u_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.u_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.u_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS u_shaped_pct,
+           r.w_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.w_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.w_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS w_shaped_pct,
+           r.f_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.f_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.f_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS full_path_pct,
+           r.l_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.l_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.l_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS linear_pct,
+           r.t_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.t_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.t_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS time_decay_pct,
+           r.c_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.c_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
+               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.c_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS custom_pct
+    FROM rounded r
+)
+SELECT f.opportunity_id, f.account_id, f.touchpoint_id, f.journey_id, f.touchpoint_date,
+       f.touchpoint_type, f.channel, f.subchannel, f.source_kind,
+       pg_catalog.concat_ws(',',
+           CASE WHEN f.is_ft THEN 'FT' END,
+           CASE WHEN f.is_lc THEN 'LC' END,
+           CASE WHEN f.is_oc THEN 'OC' END,
+           CASE WHEN f.is_cl THEN CASE WHEN f.closed_at IS NULL THEN 'Pending' ELSE 'Closed' END END) AS position,
+       f.first_touch_pct, f.lead_creation_pct, f.u_shaped_pct, f.w_shaped_pct,
+       f.full_path_pct, f.linear_pct, f.time_decay_pct, f.custom_pct,
+       f.amount OPERATOR(pg_catalog.*) f.first_touch_pct OPERATOR(pg_catalog.*) 0.01 AS first_touch_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.lead_creation_pct OPERATOR(pg_catalog.*) 0.01 AS lead_creation_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.u_shaped_pct OPERATOR(pg_catalog.*) 0.01 AS u_shaped_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.w_shaped_pct OPERATOR(pg_catalog.*) 0.01 AS w_shaped_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.full_path_pct OPERATOR(pg_catalog.*) 0.01 AS full_path_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.linear_pct OPERATOR(pg_catalog.*) 0.01 AS linear_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.time_decay_pct OPERATOR(pg_catalog.*) 0.01 AS time_decay_revenue,
+       f.amount OPERATOR(pg_catalog.*) f.custom_pct OPERATOR(pg_catalog.*) 0.01 AS custom_revenue
+FROM fixed f;
+COMMENT ON VIEW @extschema@.opportunity_touchpoints_live IS
+'each opportunity''s touchpoints with positions and the credit of every model, as of now; opportunity_touchpoints is its refreshed copy';
 
--- refresh(): plain the first time (the view is created empty), CONCURRENTLY
--- once populated so readers are never blocked; says what it did.
+CREATE MATERIALIZED VIEW @extschema@.opportunity_touchpoints AS
+SELECT * FROM @extschema@.opportunity_touchpoints_live
+WITH NO DATA;
+COMMENT ON MATERIALIZED VIEW @extschema@.opportunity_touchpoints IS
+'one row per (opportunity, touchpoint): positions FT, LC, OC, Closed/Pending and <model>_pct / <model>_revenue for every model; refresh with touchpoint.refresh()';
+CREATE UNIQUE INDEX opportunity_touchpoints_key ON @extschema@.opportunity_touchpoints (opportunity_id, touchpoint_id);
+CREATE INDEX opportunity_touchpoints_touchpoint_idx ON @extschema@.opportunity_touchpoints (touchpoint_id);
+
+-- The report BI tools read: one row per channel, subchannel and touchpoint type.
+CREATE VIEW @extschema@.channel_report AS
+WITH per_touchpoint AS (
+    SELECT t.channel, t.subchannel, t.touchpoint_type,
+           pg_catalog.count(*) AS touchpoints,
+           pg_catalog.count(*) FILTER (WHERE t.source_kind OPERATOR(pg_catalog.=) 'call') AS phone_calls,
+           pg_catalog.count(*) FILTER (WHERE t.is_lead_creation) AS leads_created
+    FROM @extschema@.touchpoints t
+    GROUP BY t.channel, t.subchannel, t.touchpoint_type
+),
+per_opportunity AS (
+    SELECT ot.channel, ot.subchannel, ot.touchpoint_type,
+           pg_catalog.count(DISTINCT ot.opportunity_id) AS opportunities_touched,
+           pg_catalog.sum(ot.first_touch_revenue) FILTER (WHERE o.is_won) AS first_touch_revenue,
+           pg_catalog.sum(ot.first_touch_revenue) AS first_touch_pipeline,
+           pg_catalog.sum(ot.lead_creation_revenue) FILTER (WHERE o.is_won) AS lead_creation_revenue,
+           pg_catalog.sum(ot.lead_creation_revenue) AS lead_creation_pipeline,
+           pg_catalog.sum(ot.u_shaped_revenue) FILTER (WHERE o.is_won) AS u_shaped_revenue,
+           pg_catalog.sum(ot.u_shaped_revenue) AS u_shaped_pipeline,
+           pg_catalog.sum(ot.w_shaped_revenue) FILTER (WHERE o.is_won) AS w_shaped_revenue,
+           pg_catalog.sum(ot.w_shaped_revenue) AS w_shaped_pipeline,
+           pg_catalog.sum(ot.full_path_revenue) FILTER (WHERE o.is_won) AS full_path_revenue,
+           pg_catalog.sum(ot.full_path_revenue) AS full_path_pipeline,
+           pg_catalog.sum(ot.linear_revenue) FILTER (WHERE o.is_won) AS linear_revenue,
+           pg_catalog.sum(ot.linear_revenue) AS linear_pipeline,
+           pg_catalog.sum(ot.time_decay_revenue) FILTER (WHERE o.is_won) AS time_decay_revenue,
+           pg_catalog.sum(ot.time_decay_revenue) AS time_decay_pipeline,
+           pg_catalog.sum(ot.custom_revenue) FILTER (WHERE o.is_won) AS custom_revenue,
+           pg_catalog.sum(ot.custom_revenue) AS custom_pipeline
+    FROM @extschema@.opportunity_touchpoints ot
+    JOIN @extschema@.opportunities o ON o.opportunity_id OPERATOR(pg_catalog.=) ot.opportunity_id
+    GROUP BY ot.channel, ot.subchannel, ot.touchpoint_type
+)
+SELECT t.channel, t.subchannel, t.touchpoint_type, t.touchpoints, t.phone_calls, t.leads_created,
+       COALESCE(o.opportunities_touched, 0) AS opportunities_touched,
+       COALESCE(o.first_touch_revenue, 0) AS first_touch_revenue,
+       COALESCE(o.first_touch_pipeline, 0) AS first_touch_pipeline,
+       COALESCE(o.lead_creation_revenue, 0) AS lead_creation_revenue,
+       COALESCE(o.lead_creation_pipeline, 0) AS lead_creation_pipeline,
+       COALESCE(o.u_shaped_revenue, 0) AS u_shaped_revenue,
+       COALESCE(o.u_shaped_pipeline, 0) AS u_shaped_pipeline,
+       COALESCE(o.w_shaped_revenue, 0) AS w_shaped_revenue,
+       COALESCE(o.w_shaped_pipeline, 0) AS w_shaped_pipeline,
+       COALESCE(o.full_path_revenue, 0) AS full_path_revenue,
+       COALESCE(o.full_path_pipeline, 0) AS full_path_pipeline,
+       COALESCE(o.linear_revenue, 0) AS linear_revenue,
+       COALESCE(o.linear_pipeline, 0) AS linear_pipeline,
+       COALESCE(o.time_decay_revenue, 0) AS time_decay_revenue,
+       COALESCE(o.time_decay_pipeline, 0) AS time_decay_pipeline,
+       COALESCE(o.custom_revenue, 0) AS custom_revenue,
+       COALESCE(o.custom_pipeline, 0) AS custom_pipeline
+FROM per_touchpoint t
+LEFT JOIN per_opportunity o
+       ON o.channel IS NOT DISTINCT FROM t.channel
+      AND o.subchannel IS NOT DISTINCT FROM t.subchannel
+      AND o.touchpoint_type IS NOT DISTINCT FROM t.touchpoint_type;
+COMMENT ON VIEW @extschema@.channel_report IS
+'per channel, subchannel and touchpoint type: touchpoints, phone calls, leads created, opportunities touched, and revenue (won) and pipeline (all) per model';
+
+-- Refresh one of our materialized views: plain the first time (they are
+-- created empty), CONCURRENTLY once populated so readers are never blocked.
+CREATE FUNCTION @extschema@.refresh_view(view_name pg_catalog.regclass)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) view_name) THEN
+        EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', view_name);
+        RETURN 'concurrently';
+    END IF;
+    EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW %s', view_name);
+    RETURN 'plain';
+END
+$$;
+
+-- Refuse custom-model weights that do not leave exactly 10 to the middle.
+CREATE FUNCTION @extschema@.check_custom_model()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    positions int;
+    total numeric;
+    listing text;
+BEGIN
+    SELECT pg_catalog.count(*), pg_catalog.sum(m.weight),
+           pg_catalog.string_agg(m.position OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) m.weight::text, ', '
+                                 ORDER BY pg_catalog.array_position(ARRAY['FT', 'LC', 'OC', 'Closed'], m.position))
+    INTO positions, total, listing
+    FROM @extschema@.custom_model m;
+    IF positions OPERATOR(pg_catalog.<>) 4 OR total OPERATOR(pg_catalog.<>) 90 THEN
+        RAISE EXCEPTION 'custom model weights must sum to 90'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('touchpoint.custom_model has %s (%s positions, sum %s); FT, LC, OC and Closed must each have a weight.',
+                                             COALESCE(listing, 'no rows'), positions, COALESCE(total, 0)),
+                  HINT = 'The middle touchpoints keep 10, so the four weights sum to 90, e.g. UPDATE touchpoint.custom_model SET weight = 22.5;';
+    END IF;
+END
+$$;
+
+-- refresh(): the touchpoints, then the opportunities' credit; says what it did.
 CREATE FUNCTION @extschema@.refresh(
     OUT mode pg_catalog.text,
     OUT touchpoints pg_catalog.int8,
+    OUT opportunity_touchpoints pg_catalog.int8,
     OUT duration pg_catalog.interval)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -364,20 +789,16 @@ AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
 BEGIN
-    IF (SELECT c.relispopulated FROM pg_catalog.pg_class c
-        WHERE c.oid = '@extschema@.touchpoints'::pg_catalog.regclass) THEN
-        REFRESH MATERIALIZED VIEW CONCURRENTLY @extschema@.touchpoints;
-        mode := 'concurrently';
-    ELSE
-        REFRESH MATERIALIZED VIEW @extschema@.touchpoints;
-        mode := 'plain';
-    END IF;
+    PERFORM @extschema@.check_custom_model();
+    mode := @extschema@.refresh_view('@extschema@.touchpoints');
+    PERFORM @extschema@.refresh_view('@extschema@.opportunity_touchpoints');
     SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
+    SELECT pg_catalog.count(*) INTO opportunity_touchpoints FROM @extschema@.opportunity_touchpoints;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.refresh() IS
-'refresh touchpoint.touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
+'refresh touchpoint.touchpoints and touchpoint.opportunity_touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
 
 -- The pg_cron job name used by schedule_refresh / unschedule_refresh.
 CREATE FUNCTION @extschema@.refresh_job_name()
@@ -462,3 +883,15 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.unschedule_refresh() IS
 'remove the pg_cron job that schedule_refresh() created; false when there was none';
+
+-- A role for BI tools: exactly the SELECT the reports need, nothing else.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) 'touchpoint_reader') THEN
+        CREATE ROLE touchpoint_reader NOLOGIN;
+    END IF;
+END
+$$;
+GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
+GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report
+    TO touchpoint_reader;
