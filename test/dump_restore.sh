@@ -133,6 +133,10 @@ INSERT INTO touchpoint.chats (chat_id, bizible_id, started_at)
 SELECT 'CX' || v, md5('touchpoint-demo-visitor-' || v),
        timestamptz '2024-09-20 16:00+00' + v * interval '11 minutes'
 FROM generate_series(4701, 4760) AS v;
+
+-- the user's own custom-model weights must survive the restore
+UPDATE touchpoint.custom_model SET weight = CASE position WHEN 'FT' THEN 10 WHEN 'LC' THEN 35
+                                                          WHEN 'OC' THEN 20.5 ELSE 24.5 END;
 SQL
 
 for t in sessions tasks form_submits chats; do
@@ -168,6 +172,8 @@ for t in "${tables[@]}"; do
 done
 "${PSQL[@]}" -d "$SRC" -c 'COPY (SELECT * FROM touchpoint.touchpoints ORDER BY touchpoint_id COLLATE "C") TO STDOUT' \
     >"$WORK/src.touchpoints.copy" || bad "COPY touchpoint.touchpoints out of $SRC"
+"${PSQL[@]}" -d "$SRC" -c 'COPY (SELECT * FROM touchpoint.opportunity_touchpoints ORDER BY opportunity_id COLLATE "C", touchpoint_id COLLATE "C") TO STDOUT' \
+    >"$WORK/src.opportunity_touchpoints.copy" || bad "COPY touchpoint.opportunity_touchpoints out of $SRC"
 src_version=$(q "$SRC" "SELECT extversion FROM pg_extension WHERE extname = 'touchpoint'")
 
 # ---------------------------------------------------------------------------
@@ -243,6 +249,14 @@ expect "refresh() after the restore is plain" "$(q "$DST" "SELECT mode FROM touc
     >"$WORK/dst.touchpoints.copy" || bad "COPY touchpoint.touchpoints out of $DST"
 same "after refresh() the $(wc -l <"$WORK/src.touchpoints.copy") touchpoints are identical to the original" \
     "$WORK/src.touchpoints.copy" "$WORK/dst.touchpoints.copy"
+
+expect "the custom model keeps the user's weights after the restore" \
+    "$(q "$DST" "SELECT string_agg(position || '=' || weight, ' ' ORDER BY position) FROM touchpoint.custom_model")" \
+    "Closed=24.5 FT=10 LC=35 OC=20.5"
+"${PSQL[@]}" -d "$DST" -c 'COPY (SELECT * FROM touchpoint.opportunity_touchpoints ORDER BY opportunity_id COLLATE "C", touchpoint_id COLLATE "C") TO STDOUT' \
+    >"$WORK/dst.opportunity_touchpoints.copy" || bad "COPY touchpoint.opportunity_touchpoints out of $DST"
+same "after refresh() the $(wc -l <"$WORK/src.opportunity_touchpoints.copy") opportunity touchpoints (credit of every model) are identical" \
+    "$WORK/src.opportunity_touchpoints.copy" "$WORK/dst.opportunity_touchpoints.copy"
 
 expect "a second refresh() is concurrent" "$(q "$DST" "SELECT mode FROM touchpoint.refresh()")" concurrently
 "${PSQL[@]}" -d "$DST" -c 'COPY (SELECT * FROM touchpoint.touchpoints ORDER BY touchpoint_id COLLATE "C") TO STDOUT' \
