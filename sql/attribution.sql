@@ -128,6 +128,15 @@ SELECT sum(first_touch_pipeline) AS ft, sum(lead_creation_pipeline) AS lc, sum(u
        sum(w_shaped_pipeline) AS w, sum(full_path_pipeline) AS fp, sum(linear_pipeline) AS lin,
        sum(time_decay_pipeline) AS td, sum(custom_pipeline) AS cus
 FROM touchpoint.channel_report;
+-- The report reads only what the last refresh computed: an opportunity won
+-- since then changes it at the next refresh, not half-way.
+UPDATE touchpoint.opportunities SET closed_at = '2026-03-21', is_won = true WHERE opportunity_id = 'o-open';
+SELECT sum(first_touch_revenue) AS won_before_refresh FROM touchpoint.channel_report;
+SELECT mode FROM touchpoint.refresh();
+SELECT sum(first_touch_revenue) AS won_after_refresh FROM touchpoint.channel_report;
+SELECT position FROM touchpoint.opportunity_touchpoints WHERE opportunity_id = 'o-open' AND position LIKE '%Closed%';
+UPDATE touchpoint.opportunities SET closed_at = NULL, is_won = NULL WHERE opportunity_id = 'o-open';
+SELECT mode FROM touchpoint.refresh();
 -- the report's columns
 SELECT attname FROM pg_attribute WHERE attrelid = 'touchpoint.channel_report'::regclass AND attnum > 0 ORDER BY attnum;
 SELECT attname FROM pg_attribute WHERE attrelid = 'touchpoint.opportunity_touchpoints'::regclass AND attnum > 0 ORDER BY attnum;

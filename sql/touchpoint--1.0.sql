@@ -510,7 +510,7 @@ WITH weights AS (
     FROM @extschema@.custom_model m
 ),
 opp_tp AS (
-    SELECT o.opportunity_id, o.account_id, o.amount, o.created_at, o.closed_at,
+    SELECT o.opportunity_id, o.account_id, o.amount, o.created_at, o.closed_at, o.is_won,
            t.touchpoint_id, t.journey_id, t.touchpoint_date, t.touchpoint_type,
            t.channel, t.subchannel, t.source_kind, t.source_id, t.is_lead_creation,
            t.source_kind OPERATOR(pg_catalog.<>) 'visit' AS is_conversion,
@@ -652,6 +652,7 @@ SELECT f.opportunity_id, f.account_id, f.touchpoint_id, f.journey_id, f.touchpoi
            CASE WHEN f.is_lc THEN 'LC' END,
            CASE WHEN f.is_oc THEN 'OC' END,
            CASE WHEN f.is_cl THEN CASE WHEN f.closed_at IS NULL THEN 'Pending' ELSE 'Closed' END END) AS position,
+       f.amount, COALESCE(f.is_won, false) AS is_won,
        f.first_touch_pct, f.lead_creation_pct, f.u_shaped_pct, f.w_shaped_pct,
        f.full_path_pct, f.linear_pct, f.time_decay_pct, f.custom_pct,
        f.amount OPERATOR(pg_catalog.*) f.first_touch_pct OPERATOR(pg_catalog.*) 0.01 AS first_touch_revenue,
@@ -687,24 +688,23 @@ WITH per_touchpoint AS (
 per_opportunity AS (
     SELECT ot.channel, ot.subchannel, ot.touchpoint_type,
            pg_catalog.count(DISTINCT ot.opportunity_id) AS opportunities_touched,
-           pg_catalog.sum(ot.first_touch_revenue) FILTER (WHERE o.is_won) AS first_touch_revenue,
+           pg_catalog.sum(ot.first_touch_revenue) FILTER (WHERE ot.is_won) AS first_touch_revenue,
            pg_catalog.sum(ot.first_touch_revenue) AS first_touch_pipeline,
-           pg_catalog.sum(ot.lead_creation_revenue) FILTER (WHERE o.is_won) AS lead_creation_revenue,
+           pg_catalog.sum(ot.lead_creation_revenue) FILTER (WHERE ot.is_won) AS lead_creation_revenue,
            pg_catalog.sum(ot.lead_creation_revenue) AS lead_creation_pipeline,
-           pg_catalog.sum(ot.u_shaped_revenue) FILTER (WHERE o.is_won) AS u_shaped_revenue,
+           pg_catalog.sum(ot.u_shaped_revenue) FILTER (WHERE ot.is_won) AS u_shaped_revenue,
            pg_catalog.sum(ot.u_shaped_revenue) AS u_shaped_pipeline,
-           pg_catalog.sum(ot.w_shaped_revenue) FILTER (WHERE o.is_won) AS w_shaped_revenue,
+           pg_catalog.sum(ot.w_shaped_revenue) FILTER (WHERE ot.is_won) AS w_shaped_revenue,
            pg_catalog.sum(ot.w_shaped_revenue) AS w_shaped_pipeline,
-           pg_catalog.sum(ot.full_path_revenue) FILTER (WHERE o.is_won) AS full_path_revenue,
+           pg_catalog.sum(ot.full_path_revenue) FILTER (WHERE ot.is_won) AS full_path_revenue,
            pg_catalog.sum(ot.full_path_revenue) AS full_path_pipeline,
-           pg_catalog.sum(ot.linear_revenue) FILTER (WHERE o.is_won) AS linear_revenue,
+           pg_catalog.sum(ot.linear_revenue) FILTER (WHERE ot.is_won) AS linear_revenue,
            pg_catalog.sum(ot.linear_revenue) AS linear_pipeline,
-           pg_catalog.sum(ot.time_decay_revenue) FILTER (WHERE o.is_won) AS time_decay_revenue,
+           pg_catalog.sum(ot.time_decay_revenue) FILTER (WHERE ot.is_won) AS time_decay_revenue,
            pg_catalog.sum(ot.time_decay_revenue) AS time_decay_pipeline,
-           pg_catalog.sum(ot.custom_revenue) FILTER (WHERE o.is_won) AS custom_revenue,
+           pg_catalog.sum(ot.custom_revenue) FILTER (WHERE ot.is_won) AS custom_revenue,
            pg_catalog.sum(ot.custom_revenue) AS custom_pipeline
     FROM @extschema@.opportunity_touchpoints ot
-    JOIN @extschema@.opportunities o ON o.opportunity_id OPERATOR(pg_catalog.=) ot.opportunity_id
     GROUP BY ot.channel, ot.subchannel, ot.touchpoint_type
 )
 SELECT t.channel, t.subchannel, t.touchpoint_type, t.touchpoints, t.phone_calls, t.leads_created,

@@ -1,8 +1,9 @@
 #!/bin/bash
 # touchpoint demo: build and install the extension, start a throwaway
 # PostgreSQL cluster, load a generated call-tracking data set (web sessions,
-# call tasks, form fills, chats) and show what touchpoint makes of it: the
-# calls merged with web sessions, then the touchpoints and buyer's journeys.
+# call tasks, form fills, chats, people, opportunities, channel rules) and
+# show what touchpoint makes of it: the calls merged with web sessions, the
+# touchpoints and buyer's journeys, and the revenue credited to each channel.
 # The cluster is left running for you to explore.
 #
 #   bash test/demo.sh          build, (re)start, load and show   (re-runnable)
@@ -84,7 +85,7 @@ printf 'demo data loaded in %d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100))
 "${PSQL[@]}" -d "$DB" -P footer=off <<'SQL'
 \echo
 \echo '================================================================================'
-\echo ' 1. The data: web sessions, call tasks, form fills and chats (schema touchpoint)'
+\echo ' 1. The data: web sessions, call tasks, form fills, chats, people, opportunities'
 \echo '    Times are shown in America/Los_Angeles (the demo database''s time zone).'
 \echo '================================================================================'
 SELECT 'web sessions' AS "table", count(*) AS rows,
@@ -111,6 +112,16 @@ SELECT count(*) FILTER (WHERE touchpoint.bizible_key(bizible_id) IS NULL) AS "no
        count(*) FILTER (WHERE is_deleted) AS deleted,
        string_agg(DISTINCT btrim(type), ', ') FILTER (WHERE btrim(type) <> '') AS types
 FROM touchpoint.tasks;
+\echo 'For attribution: the leads and contacts named on them, their accounts, the opportunities:'
+SELECT (SELECT count(*) FROM touchpoint.people) AS people,
+       (SELECT count(account_id) FROM touchpoint.people) AS "in an account",
+       (SELECT count(DISTINCT account_id) FROM touchpoint.people) AS accounts,
+       count(*) AS opportunities,
+       count(*) FILTER (WHERE is_won) AS won, count(*) FILTER (WHERE NOT is_won) AS lost,
+       count(*) FILTER (WHERE closed_at IS NULL) AS open,
+       to_char(min(amount), 'FM999,999') || ' to ' || to_char(max(amount), 'FM999,999') AS amounts,
+       (SELECT count(*) FROM touchpoint.channel_rules) AS "channel rules"
+FROM touchpoint.opportunities;
 
 \echo
 \echo '================================================================================'
@@ -186,24 +197,57 @@ WHERE task_id = '00T5e0000DEMO03EAS';
 \echo ' 6. Touchpoints: SELECT * FROM touchpoint.refresh();'
 \echo '    touchpoint.touchpoints, the materialized view BI tools read: each session''s'
 \echo '    first conversion (form fill, chat or merged call), every call without a session'
-\echo '    (Offline) and each journey''s earlier first visit. Form fills and chats without'
-\echo '    session_id are placed like calls (30-min window); an unknown one is Offline.'
+\echo '    (Offline) and each journey''s earlier first visit (form fills and chats without'
+\echo '    session_id are placed like calls); then touchpoint.opportunity_touchpoints (11).'
 \echo '================================================================================'
-SELECT mode, touchpoints,
+SELECT mode, touchpoints, opportunity_touchpoints,
        CASE WHEN duration < interval '1 second' THEN 'under 1 s'
             ELSE round(extract(epoch FROM duration)) || ' s' END AS duration
 FROM touchpoint.refresh();
-\echo 'Again: once populated it refreshes CONCURRENTLY, so readers are never blocked.'
-\echo 'With pg_cron installed, touchpoint.schedule_refresh() runs it every 15 minutes.'
-SELECT mode, touchpoints FROM touchpoint.refresh();
+\echo 'Again: now CONCURRENTLY, readers are never blocked (pg_cron: touchpoint.schedule_refresh()).'
+SELECT mode, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
 
 \echo
 \echo '================================================================================'
-\echo ' 7. Touchpoints by channel and type'
+\echo ' 7. Channel rules: SELECT * FROM touchpoint.channel_rules ORDER BY priority'
+\echo '    A session without a channel takes the first rule that matches (*x* contains, x*'
+\echo '    starts with, a;b either; case ignored); else Other with tracking data, else Direct.'
+\echo '================================================================================'
+WITH unset AS (
+    SELECT t.touchpoint_id, t.channel, s.medium, s.source, s.campaign, s.landing_page, s.referrer_page
+    FROM touchpoint.touchpoints t JOIN touchpoint.sessions s USING (session_id)
+    WHERE coalesce(btrim(s.channel), '') = ''
+), matched AS (
+    SELECT u.*, (SELECT min(r.priority) FROM touchpoint.channel_rules r
+                 WHERE touchpoint.channel_rule_matches(r.medium, u.medium)
+                   AND touchpoint.channel_rule_matches(r.source, u.source)
+                   AND touchpoint.channel_rule_matches(r.campaign, u.campaign)
+                   AND touchpoint.channel_rule_matches(r.landing_page, u.landing_page)
+                   AND touchpoint.channel_rule_matches(r.referrer, u.referrer_page)) AS priority
+    FROM unset u
+)
+SELECT priority, channel, subchannel, "when", touchpoints FROM (
+    SELECT r.priority AS ord, r.priority::text AS priority, r.channel, r.subchannel,
+           concat_ws(', ', 'medium ' || r.medium, 'source ' || r.source, 'campaign ' || r.campaign,
+                     'landing page ' || r.landing_page, 'referrer ' || r.referrer) AS "when",
+           count(m.touchpoint_id) AS touchpoints
+    FROM touchpoint.channel_rules r LEFT JOIN matched m USING (priority)
+    GROUP BY r.priority
+    UNION ALL
+    SELECT NULL, 'no rule', m.channel, NULL,
+           CASE m.channel WHEN 'Other' THEN 'tracking data no rule knows (a podcast)'
+                          ELSE 'no tracking data at all' END, count(*)
+    FROM matched m WHERE m.priority IS NULL GROUP BY m.channel
+) x
+ORDER BY ord NULLS LAST, channel DESC;
+
+\echo
+\echo '================================================================================'
+\echo ' 8. Touchpoints by channel and type'
 \echo '    SELECT channel, source_kind, count(*) FROM touchpoint.touchpoints GROUP BY 1, 2'
-\echo '    phone calls: touchpoints made by a call task, whatever its type (Web Visit when'
-\echo '    blank). Fewer than in section 3: a call in a session that already converted'
-\echo '    adds to that touchpoint''s session_conversions instead.'
+\echo '    phone calls: touchpoints made by a call task (Web Visit when its type is blank);'
+\echo '    fewer than in section 3: a call in a session that already converted adds to its'
+\echo '    session_conversions instead. Sessions without a channel took one in section 7.'
 \echo '================================================================================'
 SELECT CASE WHEN grouping(channel) = 1 THEN 'total'
             WHEN channel IS NULL THEN '(channel not set)'
@@ -221,7 +265,7 @@ ORDER BY grouping(channel), coalesce(channel = 'Offline', false), channel IS NUL
 
 \echo
 \echo '================================================================================'
-\echo ' 8. Positions on the buyer''s journey'
+\echo ' 9. Positions on the buyer''s journey'
 \echo '    SELECT position, count(*) FROM touchpoint.touchpoints GROUP BY position'
 \echo '    A journey is a person (a WhoId, stitched through the BizibleId) or anon:<BizibleId>.'
 \echo '    FT: its first touchpoint, LC: its first conversion (lead creation), PostLC: later ones.'
@@ -261,7 +305,7 @@ FROM touchpoint.touchpoints;
 
 \echo
 \echo '================================================================================'
-\echo ' 9. Three journeys'
+\echo '10. Three journeys'
 \echo '    SELECT * FROM touchpoint.touchpoints WHERE journey_id = ''...'' ORDER BY touchpoint_date'
 \echo '================================================================================'
 PREPARE journey(text) AS
@@ -280,6 +324,78 @@ EXECUTE journey('anon:c9f0f895fb98ab9159f51fd0297e236d');
 \echo 'c) DEMO01 of section 4: its call came 48 min after the Paid Search ad click, so the LC'
 \echo '   is an Offline call. SET touchpoint.session_window = ''1h'', refresh(): now Paid Search.'
 EXECUTE journey('00Q5e0000DEMO01IAK');
+
+\echo
+\echo '================================================================================'
+\echo '11. One opportunity: SELECT * FROM touchpoint.opportunity_touchpoints WHERE opportunity_id'
+\echo '    = ''0065e0000DEMO02AAQ'': its account''s touchpoints up to the close. FT the first, LC'
+\echo '    the first lead creation (Dana''s call of 10a), OC the last before the opportunity was'
+\echo '    created, Closed the last before the close; the demo request is a middle conversion.'
+\echo '================================================================================'
+SELECT format('Harborview Freight (%s), %s %s: created %s, closed %s',
+              string_agg(split_part(p.email, '@', 1), ' and ' ORDER BY p.email),
+              CASE WHEN min(o.is_won::int) = 1 THEN 'won' ELSE 'lost' END,
+              to_char(min(o.amount), 'FM999,999.00'),
+              to_char(min(o.created_at), 'YYYY-MM-DD'), to_char(min(o.closed_at), 'YYYY-MM-DD'))
+FROM touchpoint.opportunities o JOIN touchpoint.people p USING (account_id)
+WHERE o.opportunity_id = '0065e0000DEMO02AAQ' \gset opp_
+\pset title :opp_format
+SELECT CASE WHEN grouping(ot.touchpoint_id) = 1 THEN 'total'
+            ELSE to_char(min(ot.touchpoint_date), 'YYYY-MM-DD HH24:MI') END AS "date (LA)",
+       CASE WHEN grouping(ot.touchpoint_id) = 0 THEN split_part(min(p.email), '@', 1) END AS person,
+       CASE WHEN grouping(ot.touchpoint_id) = 0 THEN min(ot.touchpoint_type) END AS touchpoint_type,
+       CASE WHEN grouping(ot.touchpoint_id) = 0 THEN min(ot.channel) END AS channel,
+       CASE WHEN grouping(ot.touchpoint_id) = 0 THEN min(ot.subchannel) END AS subchannel,
+       CASE WHEN grouping(ot.touchpoint_id) = 0 THEN min(ot.position) END AS position,
+       to_char(sum(ot.u_shaped_pct), 'FM990.0') AS "U-shaped %",
+       to_char(sum(ot.w_shaped_pct), 'FM990.0') AS "W-shaped %",
+       to_char(sum(ot.full_path_pct), 'FM990.0') AS "full path %",
+       to_char(sum(ot.time_decay_pct), 'FM990.0') AS "time decay %"
+FROM touchpoint.opportunity_touchpoints ot
+JOIN touchpoint.people p ON p.person_id = ot.journey_id
+WHERE ot.opportunity_id = '0065e0000DEMO02AAQ'
+GROUP BY GROUPING SETS ((ot.touchpoint_id), ())
+ORDER BY grouping(ot.touchpoint_id), min(ot.touchpoint_date);
+\pset title
+\echo 'U: 40 FT, 40 LC, 20 to conversions between (none: 50/50). W: 30 FT, LC, OC, 10 to middle'
+\echo 'ones up to OC. Full path: 22.5 FT, LC, OC, Closed, 10 to the middle. Time decay: halves weekly.'
+
+\echo
+\echo '================================================================================'
+\echo '12. Won revenue by channel and model: SELECT * FROM touchpoint.channel_report'
+\echo '    <model>_revenue (all opportunities: <model>_pipeline), web and phone calls apart,'
+\echo '    rounded; custom: touchpoint.custom_model, here FT 15, LC 35, OC 30, Closed 10.'
+\echo '================================================================================'
+WITH r AS (
+    SELECT channel,
+           CASE WHEN touchpoint_type IN ('Web Visit', 'Web Form', 'Web Chat') THEN 'web' ELSE 'phone call' END AS via,
+           first_touch_revenue AS ft, lead_creation_revenue AS lc, u_shaped_revenue AS u,
+           w_shaped_revenue AS w, full_path_revenue AS fp, linear_revenue AS lin,
+           time_decay_revenue AS td, custom_revenue AS cus
+    FROM touchpoint.channel_report
+), g AS (
+    SELECT channel, via, grouping(channel, via) AS g,
+           sum(ft) AS ft, sum(lc) AS lc, sum(u) AS u, sum(w) AS w, sum(fp) AS fp,
+           sum(lin) AS lin, sum(td) AS td, sum(cus) AS cus
+    FROM r
+    GROUP BY GROUPING SETS ((channel, via), (via), ())
+    UNION ALL
+    -- the check: the amount of the won opportunities that have touchpoints
+    SELECT 'won amount', count(*) || ' opps', 4, sum(amount), sum(amount), sum(amount),
+           sum(amount), sum(amount), sum(amount), sum(amount), sum(amount)
+    FROM touchpoint.opportunities o
+    WHERE is_won AND EXISTS (SELECT 1 FROM touchpoint.opportunity_touchpoints ot
+                             WHERE ot.opportunity_id = o.opportunity_id)
+)
+SELECT CASE g WHEN 0 THEN channel WHEN 2 THEN 'all channels' WHEN 3 THEN 'total' ELSE channel END AS channel,
+       via,
+       to_char(round(ft), '9,999,999') AS "first touch", to_char(round(lc), '9,999,999') AS "lead creation",
+       to_char(round(u), '9,999,999') AS "U-shaped", to_char(round(w), '9,999,999') AS "W-shaped",
+       to_char(round(fp), '9,999,999') AS "full path", to_char(round(lin), '9,999,999') AS linear,
+       to_char(round(td), '9,999,999') AS "time decay", to_char(round(cus), '9,999,999') AS custom
+FROM g
+WHERE g > 0 OR ft + lc + u + w + fp + lin + td + cus > 0
+ORDER BY g, sum(fp) OVER (PARTITION BY g, channel) DESC, channel, via DESC;
 SQL
 
 STOP="bash $SELF stop"
@@ -305,6 +421,9 @@ cat <<EOF
    SELECT channel, count(*) FILTER (WHERE is_lead_creation) AS leads,    -- for BI tools
           count(*) FILTER (WHERE is_lead_creation AND source_kind = 'call') AS by_phone
      FROM touchpoint.touchpoints GROUP BY 1 ORDER BY 2 DESC;
+   SELECT channel, sum(phone_calls) AS calls, round(sum(w_shaped_revenue)) AS won,
+          round(sum(w_shaped_pipeline)) AS pipeline         -- W-shaped, per channel
+     FROM touchpoint.channel_report GROUP BY 1 ORDER BY 3 DESC;
 
  Stop it with:   $STOP
             (or: bash test/scripts/cluster.sh stop $DIR)

@@ -6,7 +6,7 @@
 # Needs a running cluster reachable through PGHOST/PGPORT/PGUSER (a superuser)
 # with touchpoint installed (make install).  It:
 #   1. creates a database, CREATE EXTENSION touchpoint, loads test/data/demo_data.sql
-#      (sessions, tasks) plus generated form fills and chats, and refreshes;
+#      (sessions, tasks, form fills, chats, people, opportunities, channel rules) plus generated form fills and chats, and refreshes;
 #   2. saves the touchpoints and every input table (ordered) with COPY;
 #   3. pg_dump -Fc, creates a second database and pg_restore's into it, which
 #      must succeed with no errors;
@@ -88,7 +88,7 @@ setup_or_die "create database $SRC and CREATE EXTENSION touchpoint" \
     "${PSQL[@]}" -d postgres -c "CREATE DATABASE $SRC TEMPLATE template0" \
         -c "\\c $SRC" -c "CREATE EXTENSION touchpoint"
 
-setup_or_die "load test/data/demo_data.sql (sessions, tasks)" \
+setup_or_die "load test/data/demo_data.sql" \
     "${PSQL[@]}" -d "$SRC" -o /dev/null -f test/data/demo_data.sql
 
 # Form fills and chats, generated deterministically from the demo sessions:

@@ -1,22 +1,26 @@
--- touchpoint demo data: web sessions, call-tracking tasks, form fills and
--- chats for a fictional B2B software company (www.example.com),
--- 2024-09-02 .. 2024-10-31.
+-- touchpoint demo data: web sessions, call-tracking tasks, form fills,
+-- chats, people, accounts and opportunities for a fictional B2B software
+-- company (www.example.com), 2024-09-02 .. 2024-10-31 (calls and
+-- opportunities run on into the following weeks).
 --
 -- Load it into a fresh database after CREATE EXTENSION touchpoint:
 --     psql -v ON_ERROR_STOP=1 -f test/data/demo_data.sql
--- then SELECT touchpoint.refresh() to build touchpoint.touchpoints.
--- `bash test/demo.sh` does exactly that.  Plain SQL, deterministic (setseed),
--- loads in a few seconds, and inserts only into touchpoint.sessions,
--- touchpoint.tasks, touchpoint.form_submits and touchpoint.chats (it does
--- not delete anything, so load it once).
+-- then SELECT touchpoint.refresh() to build touchpoint.touchpoints and
+-- touchpoint.opportunity_touchpoints.  `bash test/demo.sh` does exactly that.
+-- Plain SQL, deterministic (setseed, and md5 of stable keys), loads in about
+-- a second.  It inserts into touchpoint.sessions, tasks, form_submits, chats,
+-- people, opportunities and channel_rules, and sets the weights of
+-- touchpoint.custom_model; it deletes nothing, so load it once.
 --
 -- What is in it:
 --   * 5,000 visitors, each with a BizibleId cookie (32 hex digits, from md5);
 --     4,600 of them browsed the site: ~15,000 web sessions over 60 days from
 --     Paid Search (google/bing cpc), Organic Search, Paid Social (linkedin,
---     facebook), Email, Display, Referral, Direct (no tracking data) and a few
---     sessions whose channel is not set yet.  The other 400 only ever called
---     (their cookie came from a page the web tracking did not cover).
+--     facebook), Email, Display, Referral, Direct (no tracking data) and 5 %
+--     whose channel the web tracking did not set: UTM tags and referrers for
+--     the channel rules (below), a podcast no rule knows (Other), and visits
+--     without tracking data (Direct).  The other 400 only ever called (their
+--     cookie came from a page the web tracking did not cover).
 --   * ~2,000 CRM tasks written by CallTrackingMetrics, CallRail and Invoca:
 --     most calls come minutes after a session of the same visitor started,
 --     some hours or days later, a few before the visit; some carry a
@@ -37,7 +41,7 @@
 --     with an ad click and who fill a form days later (the call is the lead
 --     creation, the form PostLC); many visitors browse anonymously before
 --     their first conversion (a first-touch Web Visit).
---   * Hand-written showcase tasks 00T5e0000DEMO01EAS .. DEMO08, among them
+--   * Hand-written showcase tasks 00T5e0000DEMO01EAS .. DEMO09, among them
 --     the example of the Marketo Measure documentation: an ad click starts a
 --     session at 12:17 and the visitor calls at 13:05 (48 min later, outside
 --     the 30-minute window); and three journeys: DEMO01's (that call is an
@@ -46,6 +50,21 @@
 --     LinkedIn ad click with a call, a demo request a week later) and an
 --     anonymous caller, DEMO08 (a Facebook ad visit, a brand-ad call without
 --     WhoId, a chat without email).
+--   * Attribution: touchpoint.people for every lead (00Q) and contact (003)
+--     the tasks, form fills and chats name (~1,900), with an email; all
+--     contacts and ~30 % of the leads belong to one of ~300 accounts (001) of
+--     1 to 6 people, the other leads to none.  ~250 opportunities (006) on
+--     those accounts, created 3 to 45 days after the account's first lead
+--     creation (some accounts have a second one later), amounts 5,000 to
+--     250,000 with cents; ~60 % closed (about half won, half lost), the rest
+--     open; people keep converting after a close, so some opportunities have
+--     touchpoints after it.  12 channel rules (Paid Search Google/Bing,
+--     Paid Social LinkedIn/Facebook, Display, Events by campaign and landing
+--     page, Email, Organic Search and Referral by referrer; no catch-all, so
+--     Other and Direct remain) and custom-model weights FT 15, LC 35, OC 30,
+--     Closed 10.  Showcase: opportunity 0065e0000DEMO02AAQ of Harborview
+--     Freight (contact DEMO02 and her colleague DEMO09), won, whose lead
+--     creation is DEMO02's call.
 --
 -- Times are generated as local times in America/Los_Angeles (the company's
 -- office) and stored as timestamptz; set `timezone` to that zone to see them
@@ -124,10 +143,24 @@ INSERT INTO demo_templates VALUES
  ('Direct', 1, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/pricing', NULL),
  ('Direct', 2, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/demo', NULL),
  ('Direct', 3, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/login', NULL),
- -- channel not set yet (left for channel rules): with and without tracking data
+ -- channel not set (the web tracking left it to touchpoint.channel_rules):
+ -- UTM tags the rules know, a podcast they do not (Other), and sessions with
+ -- no tracking data at all (Direct unless a landing-page rule matches)
  (NULL, 0, NULL, 'revops-weekly', 'newsletter', 'Co-marketing - RevOps Weekly', 'Sponsored Slot', NULL, 'https://www.example.com/lp/attribution', NULL),
  (NULL, 1, NULL, 'qr', 'print', 'Event - SaaStr 2024 Booth', NULL, NULL, 'https://www.example.com/events/saastr', NULL),
- (NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/blog/what-is-call-tracking', NULL);
+ (NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/blog/what-is-call-tracking', NULL),
+ (NULL, 3, NULL, 'google', 'cpc', 'Call Tracking Software - Exact', 'Track Every Call to Its Campaign', 'call tracking software', 'https://www.example.com/lp/call-tracking', 'https://www.google.com/'),
+ (NULL, 4, NULL, 'Bing', 'PPC', 'Brand - US', 'Acme Signal | Official Site', 'acme signal', 'https://www.example.com/', 'https://www.bing.com/'),
+ (NULL, 5, NULL, 'linkedin', 'paid-social', 'ABM - Enterprise Accounts Q4', 'Document Ad - Attribution Guide', NULL, 'https://www.example.com/lp/demo', 'https://www.linkedin.com/'),
+ (NULL, 6, NULL, 'fb', 'cpc', 'Retargeting - Pricing Visitors', 'Video - 30s Product Tour', NULL, 'https://www.example.com/lp/demo', 'https://m.facebook.com/'),
+ (NULL, 7, NULL, 'hubspot', 'email', 'Nurture - Trial Day 7', 'Talk to Sales Button', NULL, 'https://www.example.com/demo', NULL),
+ (NULL, 8, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/', 'https://www.g2.com/categories/call-tracking'),
+ (NULL, 9, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/blog/b2b-attribution-models-explained', 'https://www.google.com/'),
+ (NULL, 10, NULL, 'zoom', 'webinar', 'Webinar - Attribution 101', NULL, NULL, 'https://www.example.com/webinars/attribution-101', NULL),
+ (NULL, 11, NULL, 'revenue-rebels', 'audio', 'Podcast - Revenue Rebels S2', 'Host Read', NULL, 'https://www.example.com/podcast', NULL),
+ (NULL, 12, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/events/saastr', NULL),
+ (NULL, 13, NULL, NULL, NULL, NULL, NULL, NULL, 'https://www.example.com/pricing', NULL),
+ (NULL, 14, NULL, 'adroll', 'display', 'Retargeting - AdRoll Pricing', '300x600 - Customer Logos', NULL, 'https://www.example.com/pricing', 'https://www.adroll.com/');
 
 CREATE TEMP TABLE demo_channels ON COMMIT DROP AS
 SELECT c.channel, c.lo, c.hi, (SELECT count(*) FROM demo_templates t
@@ -433,7 +466,12 @@ VALUES
   'https://www.example.com/', 'https://www.bing.com/'),
  ('sess_demo08c', 'c9f0f895fb98ab9159f51fd0297e236d', '2024-10-24 14:02:11 America/Los_Angeles', '2024-10-24 14:09:45 America/Los_Angeles',
   'Organic Search', 'Google', 'google', 'organic', NULL, NULL, NULL,
-  'https://www.example.com/pricing', 'https://www.google.com/');
+  'https://www.example.com/pricing', 'https://www.google.com/'),
+ -- DEMO09, a colleague of DEMO02 at Harborview Freight (opportunity 0065e0000DEMO02AAQ):
+ -- a Google ad click and a whitepaper download; she calls sales two weeks later
+ ('sess_demo09', 'a87ff679a2f3e71d9181a67b7542122c', '2024-10-28 08:52:06 America/Los_Angeles', '2024-10-28 09:06:40 America/Los_Angeles',
+  'Paid Search', 'Google', 'google', 'cpc', 'Attribution Software - Broad', 'Multi-Touch Attribution for B2B Teams', 'b2b marketing attribution',
+  'https://www.example.com/lp/attribution', 'https://www.google.com/');
 
 INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, phone, person_id, occurred_at, is_deleted)
 VALUES
@@ -463,23 +501,205 @@ VALUES
  -- DEMO08: the anonymous caller; the vendor matched no lead (no WhoId)
  ('00T5e0000DEMO08EAS', 'c9f0f895fb98ab9159f51fd0297e236d', 'Inbound Call',
   'Inbound call from +1 650 555 0163 (CallRail)', '+16505550163', NULL,
-  '2024-10-14 10:36:27 America/Los_Angeles', false);
+  '2024-10-14 10:36:27 America/Los_Angeles', false),
+ -- DEMO09: DEMO02's colleague calls the number on the pricing page (no session covers it)
+ ('00T5e0000DEMO09EAS', 'a87ff679a2f3e71d9181a67b7542122c', 'Inbound Call',
+  'Inbound call from +1 404 555 0122 (CallRail)', '+14045550122', '0035e0000DEMO09QAC',
+  '2024-11-12 11:20:34 America/Los_Angeles', false);
 
 INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url, person_id)
 VALUES
  ('form_demo01', '08c1063cb0a64349ad0d2d862f5cc700', NULL, '2024-10-22 10:46:51 America/Los_Angeles',
   'https://www.example.com/pricing/quote', '00Q5e0000DEMO01IAK'),
  ('form_demo02', '5d41402abc4b2a76b9719d911017c592', NULL, '2024-10-23 09:36:02 America/Los_Angeles',
-  'https://www.example.com/demo', '0035e0000DEMO02QAC');
+  'https://www.example.com/demo', '0035e0000DEMO02QAC'),
+ ('form_demo09', 'a87ff679a2f3e71d9181a67b7542122c', NULL, '2024-10-28 08:57:51 America/Los_Angeles',
+  'https://www.example.com/resources/b2b-call-attribution-guide', '0035e0000DEMO09QAC');
 
 INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at, person_id)
 VALUES
  ('3709000002', '5d41402abc4b2a76b9719d911017c592', NULL, '2024-10-23 09:41:30 America/Los_Angeles', '0035e0000DEMO02QAC'),
  ('3709000008', 'c9f0f895fb98ab9159f51fd0297e236d', NULL, '2024-10-24 14:05:40 America/Los_Angeles', NULL);
 
+-- ---------------------------------------------------------------------------
+-- Attribution (SPEC §6): people with their accounts, opportunities, channel
+-- rules and the custom model's weights.  Drawn from md5 of stable keys
+-- (demo_u), not random(), so they depend only on the rows above.
+CREATE FUNCTION pg_temp.demo_u(key text) RETURNS float8
+LANGUAGE sql IMMUTABLE
+RETURN ('x' || substr(md5(key), 1, 8))::bit(32)::bigint / 4294967296.0;
+
+-- Every person the tasks, form fills and chats name, with the first event
+-- that can make a touchpoint (a lead creation): a form fill, a chat, or a
+-- call task that is not deleted and carries a BizibleId.
+CREATE TEMP TABLE demo_people ON COMMIT DROP AS
+SELECT e.person_id, min(e.at) FILTER (WHERE e.counts) AS first_at,
+       CASE WHEN e.person_id LIKE '003%' THEN 'contact' ELSE 'lead' END AS kind
+FROM (SELECT btrim(person_id) AS person_id, occurred_at AS at,
+             NOT is_deleted AND touchpoint.bizible_key(bizible_id) IS NOT NULL AS counts
+      FROM touchpoint.tasks
+      UNION ALL
+      SELECT btrim(person_id), submitted_at, true FROM touchpoint.form_submits
+      UNION ALL
+      SELECT btrim(person_id), started_at, true FROM touchpoint.chats) e
+WHERE e.person_id <> ''
+GROUP BY e.person_id;
+
+-- Names for the people and the companies.
+CREATE TEMP TABLE demo_words (list text, n int, word text) ON COMMIT DROP;
+INSERT INTO demo_words
+SELECT 'first', n, w FROM unnest(ARRAY[
+    'james', 'mary', 'robert', 'patricia', 'john', 'jennifer', 'michael', 'linda', 'david', 'elizabeth',
+    'william', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'carlos', 'karen',
+    'daniel', 'lisa', 'matthew', 'nancy', 'anthony', 'sandra', 'mark', 'ashley', 'steven', 'emily',
+    'andrew', 'michelle', 'kevin', 'amanda', 'brian', 'melissa', 'priya', 'wei', 'fatima', 'diego',
+    'aisha', 'kenji', 'olga', 'rahul', 'sofia', 'mateo', 'chloe', 'omar', 'hannah', 'lucas']) WITH ORDINALITY AS u(w, n)
+UNION ALL
+SELECT 'last', n, w FROM unnest(ARRAY[
+    'smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez',
+    'hernandez', 'lopez', 'gonzalez', 'wilson', 'anderson', 'thomas', 'taylor', 'moore', 'jackson', 'martin',
+    'lee', 'perez', 'thompson', 'white', 'harris', 'sanchez', 'clark', 'ramirez', 'lewis', 'robinson',
+    'walker', 'young', 'allen', 'king', 'wright', 'scott', 'torres', 'nguyen', 'hill', 'flores',
+    'green', 'adams', 'nelson', 'baker', 'hall', 'rivera', 'campbell', 'mitchell', 'carter', 'roberts',
+    'patel', 'kim', 'chen', 'singh', 'cohen', 'okafor', 'novak', 'murphy', 'fischer', 'tanaka']) WITH ORDINALITY AS u(w, n)
+UNION ALL
+SELECT 'company1', n, w FROM unnest(ARRAY[
+    'Summit', 'Granite', 'Harbor', 'Pioneer', 'Cobalt', 'Redwood', 'Beacon', 'Evergreen', 'Northstar', 'Bluewater',
+    'Ironwood', 'Silverline', 'Crescent', 'Meridian', 'Keystone', 'Lakeside', 'Brightpath', 'Clearview', 'Tidewater', 'Highland',
+    'Foxglove', 'Copperleaf', 'Sterling', 'Westbrook', 'Oakridge', 'Riverbend', 'Skyline', 'Trailhead', 'Vantage', 'Wildflower']) WITH ORDINALITY AS u(w, n)
+UNION ALL
+SELECT 'company2', n, w FROM unnest(ARRAY[
+    'Analytics', 'Health', 'Logistics', 'Insurance', 'Software', 'Dental', 'Realty', 'Solar', 'Legal', 'Capital',
+    'Home Services', 'Staffing', 'Auto Group', 'Robotics', 'Security', 'Labs', 'Foods', 'Learning', 'Telecom', 'Energy']) WITH ORDINALITY AS u(w, n);
+
+-- Accounts: ~300, each of 1 to 6 people.  All contacts and ~30 % of the
+-- leads (matched to an account by their company's domain) are grouped, in
+-- an order of their own, into accounts of the sizes drawn here; the other
+-- leads have no account.  The company name is unique per account.
+CREATE TEMP TABLE demo_accounts ON COMMIT DROP AS
+SELECT a, '0015e0000' || lpad(a::text, 6, '0') || 'AAW' AS account_id,
+       w1.word || ' ' || w2.word AS company,
+       lower(replace(w1.word || w2.word, ' ', '')) || '.com' AS domain,
+       sum(size) OVER (ORDER BY a) - size AS first_rank, sum(size) OVER (ORDER BY a) AS last_rank
+FROM (SELECT a, 1 + floor(6 * pg_temp.demo_u('account-size-' || a))::int AS size,
+             (a * 77) % 600 AS name_ix
+      FROM generate_series(1, 500) AS a) s
+JOIN demo_words w1 ON w1.list = 'company1' AND w1.n = 1 + s.name_ix % 30
+JOIN demo_words w2 ON w2.list = 'company2' AND w2.n = 1 + s.name_ix / 30;
+
+CREATE TEMP TABLE demo_people_ranked ON COMMIT DROP AS
+SELECT p.*,
+       CASE WHEN p.kind = 'contact' OR pg_temp.demo_u('matched-' || p.person_id) < 0.30
+            THEN row_number() OVER (PARTITION BY p.kind = 'contact' OR pg_temp.demo_u('matched-' || p.person_id) < 0.30
+                                    ORDER BY md5('account-order-' || p.person_id)) END AS account_rank,
+       1 + floor(50 * pg_temp.demo_u('first-' || p.person_id))::int AS first_ix,
+       1 + floor(60 * pg_temp.demo_u('last-' || p.person_id))::int AS last_ix,
+       floor(1800 * pg_temp.demo_u('company-' || p.person_id))::int AS company_ix,
+       pg_temp.demo_u('email-' || p.person_id) AS r_email
+FROM demo_people p
+WHERE p.person_id NOT LIKE '%DEMO%';
+
+INSERT INTO touchpoint.people (person_id, account_id, email)
+SELECT p.person_id, a.account_id,
+       CASE WHEN a.account_id IS NOT NULL AND p.r_email < 0.7 THEN f.word || '.' || l.word || '@' || a.domain
+            WHEN a.account_id IS NOT NULL THEN left(f.word, 1) || l.word || '@' || a.domain
+            -- leads without an account: a personal address or an unmatched company
+            WHEN p.r_email < 0.45 THEN f.word || '.' || l.word || (p.r_email * 100)::int % 90 + 10 || '@'
+                 || (ARRAY['gmail.com', 'outlook.com', 'yahoo.com', 'icloud.com'])[1 + (p.r_email * 1000)::int % 4]
+            ELSE f.word || '@' || (SELECT lower(replace(w1.word || w2.word, ' ', ''))
+                                          || (ARRAY['.io', '.net', '.co'])[1 + p.company_ix % 3]
+                                   FROM demo_words w1, demo_words w2
+                                   WHERE w1.list = 'company1' AND w1.n = 1 + p.company_ix % 30
+                                     AND w2.list = 'company2' AND w2.n = 1 + p.company_ix / 30 % 20)
+       END
+FROM demo_people_ranked p
+JOIN demo_words f ON f.list = 'first' AND f.n = p.first_ix
+JOIN demo_words l ON l.list = 'last' AND l.n = p.last_ix
+LEFT JOIN demo_accounts a ON p.account_rank > a.first_rank AND p.account_rank <= a.last_rank;
+
+-- The showcase people: DEMO02 and her colleague DEMO09 at Harborview Freight,
+-- DEMO06 at Lumen Dental; the leads DEMO01, 03, 05 and 07 have no account.
+INSERT INTO touchpoint.people (person_id, account_id, email) VALUES
+ ('00Q5e0000DEMO01IAK', NULL, 'alex.morgan@parcelpoint.io'),
+ ('0035e0000DEMO02QAC', '0015e0000DEMO02AAW', 'dana.whitfield@harborviewfreight.com'),
+ ('00Q5e0000DEMO03IAK', NULL, 'sam.ortiz77@gmail.com'),
+ ('00Q5e0000DEMO05IAK', NULL, 'jordan.blake@brightsidehvac.com'),
+ ('0035e0000DEMO06QAC', '0015e0000DEMO06AAW', 'r.castillo@lumendental.com'),
+ ('00Q5e0000DEMO07IAK', NULL, 'taylor.reed@outlook.com'),
+ ('0035e0000DEMO09QAC', '0015e0000DEMO02AAW', 'maya.chen@harborviewfreight.com');
+
+-- Opportunities: ~250 over the accounts (most have one, some a second one
+-- later, some none).  Created 3 to 45 days after the account's first lead
+-- creation (a second one 20 to 50 days after the first), in office hours;
+-- amounts 5,000 to 250,000 (most small); ~60 % closed, about half of them
+-- won, 1 to 10 weeks after creation; the rest open.  The account's people
+-- keep converting after a close, so some opportunities have touchpoints
+-- after it (they do not count).
+CREATE TEMP TABLE demo_opps ON COMMIT DROP AS
+SELECT a.account_id, k, min(p.first_at) AS first_lead_at
+FROM demo_accounts a
+JOIN touchpoint.people pp ON pp.account_id = a.account_id
+JOIN demo_people p ON p.person_id = pp.person_id
+CROSS JOIN generate_series(1, 2) AS k
+WHERE CASE WHEN pg_temp.demo_u('opps-' || a.account_id) < 0.22 THEN 0
+           WHEN pg_temp.demo_u('opps-' || a.account_id) < 0.94 THEN 1 ELSE 2 END >= k
+GROUP BY a.account_id, k
+HAVING min(p.first_at) IS NOT NULL;
+
+INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
+SELECT '0065e0000' || lpad(row_number() OVER (ORDER BY o.created_at, o.account_id)::text, 6, '0') || 'AAQ',
+       o.account_id, o.amount, o.created_at,
+       CASE WHEN o.r_closed < 0.60 THEN o.closed_at END,
+       CASE WHEN o.r_closed < 0.60 THEN o.r_won < 0.5 END
+FROM (SELECT x.account_id, x.created_at, x.r_closed, x.r_won,
+             round((5000 + 245000 * pg_temp.demo_u('amount-' || x.key) ^ 2.5)::numeric, 2) AS amount,
+             date_trunc('minute', (x.created_at::date + (7 + floor(63 * pg_temp.demo_u('cycle-' || x.key)))::int
+                                  + interval '9 hours' + pg_temp.demo_u('close-time-' || x.key) * interval '8 hours')
+                                  AT TIME ZONE 'America/Los_Angeles') AS closed_at
+      FROM (SELECT d.account_id, d.account_id || '-' || d.k AS key,
+                   date_trunc('minute', (d.first_lead_at::date
+                        + (3 + floor(42 * pg_temp.demo_u('created-' || d.account_id)))::int
+                        + CASE WHEN d.k = 2 THEN (20 + floor(30 * pg_temp.demo_u('second-' || d.account_id)))::int ELSE 0 END
+                        + interval '9 hours' + pg_temp.demo_u('created-time-' || d.account_id || d.k) * interval '8 hours')
+                        AT TIME ZONE 'America/Los_Angeles') AS created_at,
+                   pg_temp.demo_u('closed-' || d.account_id || '-' || d.k) AS r_closed,
+                   pg_temp.demo_u('won-' || d.account_id || '-' || d.k) AS r_won
+            FROM demo_opps d) x) o;
+
+-- The showcase opportunity, shown in full by test/demo.sh: Harborview
+-- Freight's, created after DEMO09's whitepaper, won after her call.
+INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
+VALUES ('0065e0000DEMO02AAQ', '0015e0000DEMO02AAW', 48600.00,
+        '2024-10-30 14:10:00 America/Los_Angeles', '2024-11-20 16:45:00 America/Los_Angeles', true);
+
+-- Channel rules for the sessions the web tracking left without a channel
+-- (lowest priority first, first match wins; no catch-all, so sessions with
+-- unknown tracking data are Other and those with none Direct).
+INSERT INTO touchpoint.channel_rules (priority, channel, subchannel, medium, source, campaign, landing_page, referrer)
+VALUES
+ (10,  'Paid Search',    'Google',       'cpc;ppc',                 'google*',              NULL, NULL, NULL),
+ (20,  'Paid Search',    'Bing',         'cpc;ppc',                 'bing*',                NULL, NULL, NULL),
+ (30,  'Paid Social',    'LinkedIn',     'paid_social;paid-social', '*linkedin*',           NULL, NULL, NULL),
+ (40,  'Paid Social',    'Facebook',     'cpc;paid_social',         'facebook*;fb;instagram', NULL, NULL, NULL),
+ (50,  'Display',        'Retargeting',  'display;cpm',             NULL,                   '*retargeting*', NULL, NULL),
+ (60,  'Events',         'Trade Shows',  NULL,                      NULL,                   'Event -*', NULL, NULL),
+ (70,  'Events',         'Trade Shows',  NULL,                      NULL,                   NULL, '*/events/*', NULL),
+ (80,  'Events',         'Webinars',     NULL,                      NULL,                   'Webinar*', NULL, NULL),
+ (90,  'Email',          'Nurture',      'email',                   NULL,                   'Nurture*', NULL, NULL),
+ (100, 'Email',          'Newsletter',   'email;newsletter',        NULL,                   NULL, NULL, NULL),
+ (110, 'Organic Search', 'Google',       NULL,                      NULL,                   NULL, NULL, '*.google.*'),
+ (120, 'Referral',       'Review Sites', NULL,                      NULL,                   NULL, NULL, '*g2.com*;*capterra.com*;*trustradius.com*');
+
+-- The custom model: this company credits the lead creation and the
+-- opportunity creation most (FT 15, LC 35, OC 30, Closed 10; the middle keeps 10).
+UPDATE touchpoint.custom_model SET weight = CASE position WHEN 'FT' THEN 15 WHEN 'LC' THEN 35
+                                                          WHEN 'OC' THEN 30 ELSE 10 END;
+
 ANALYZE touchpoint.sessions;
 ANALYZE touchpoint.tasks;
 ANALYZE touchpoint.form_submits;
 ANALYZE touchpoint.chats;
+ANALYZE touchpoint.people;
+ANALYZE touchpoint.opportunities;
 
 COMMIT;
