@@ -8,6 +8,7 @@ OBJS = \
 	src/tp_input.o \
 	src/tp_match.o \
 	src/tp_run.o \
+	src/tp_scan.o \
 	src/tp_srf.o \
 	src/tp_rules.o \
 	src/tp_channel.o

@@ -500,6 +500,20 @@ SELECT is_deleted, occurred_at, person_id, 'x'::text AS extra, phone, subject, t
 FROM diff.tasks;
 SET timezone = 'Asia/Kathmandu';
 SELECT diff.check(NULL, 'diff.sessions_v', 'diff.tasks_v') AS run;
+-- merge_calls' three ways of reading the sessions give the same rows: the
+-- runs above used the one auto picks here (scan: many ids); these force the
+-- sorted merge (explain's way) and the probe by BizibleId, with both anchors.
+SET timezone = 'UTC';
+SET touchpoint.merge_strategy = 'sorted';
+SELECT diff.check(NULL) AS run;
+SET touchpoint.merge_strategy = 'probe';
+SELECT diff.check('45 minutes') AS run;
+SET touchpoint.window_anchor = 'last_activity';
+SELECT diff.check(NULL) AS run;
+SET touchpoint.merge_strategy = 'scan';
+SELECT diff.check('26 hours') AS run;
+RESET touchpoint.window_anchor;
+RESET touchpoint.merge_strategy;
 
 -- every run agrees with the reference: all only_* counts are 0
 SELECT run, inputs, timezone, win, window_arg IS NOT NULL AS by_argument, anchor,

@@ -17,6 +17,13 @@ SET jit = off;
 SET datestyle = 'ISO, YMD';
 SET timezone = 'America/New_York';
 CREATE SCHEMA jd;
+-- SPEC §6 with no channel rules (this test loads none): a session's own
+-- channel when it has one, else Other when it has tracking data, else Direct.
+CREATE FUNCTION jd.channel_of(channel text, medium text, source text, campaign text, referrer text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN btrim(channel) <> '' THEN channel
+              WHEN btrim(coalesce(medium, '') || coalesce(source, '') || coalesce(campaign, '') || coalesce(referrer, '')) <> ''
+              THEN 'Other' ELSE 'Direct' END $$;
 -- random() is only called in the output list of queries sorted on a unique
 -- key (PostgreSQL evaluates it after the sort), so the data does not depend on
 -- plans
@@ -158,7 +165,7 @@ UPDATE jd.gev SET at = anchor + off;
 
 -- load ------------------------------------------------------------------------
 -- earlier tests leave rows behind; and the materialized view starts unpopulated
-TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats;
+TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats, touchpoint.channel_rules;
 REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;
 
 INSERT INTO touchpoint.sessions
@@ -267,8 +274,8 @@ BEGIN
               ELSE COALESCE(e.tt, CASE WHEN e.sid IS NOT NULL THEN 'Web Visit' ELSE 'Phone Call' END) END
            AS touchpoint_type,
          e.at AS touchpoint_date,
-         CASE WHEN e.sid IS NULL THEN 'Offline' ELSE s.channel END AS channel,
-         s.subchannel, s.source,
+         CASE WHEN e.sid IS NULL THEN 'Offline' ELSE jd.channel_of(s.channel, s.medium, s.source, s.campaign, s.referrer_page) END AS channel,
+         CASE WHEN btrim(s.channel) <> '' THEN s.subchannel END AS subchannel, s.source,
          CASE WHEN e.kind = 'call'
               THEN COALESCE(e.tt, CASE WHEN e.sid IS NOT NULL THEN s.medium ELSE 'Phone Call' END)
               ELSE s.medium END AS medium,
@@ -303,7 +310,8 @@ BEGIN
   FROM jd.r_conv
   UNION ALL
   SELECT 'visit:' || v.journey_id || ':' || v.sid, v.journey_id, v.person_id, s.k, v.sid, 'visit', v.sid, 0,
-         'Web Visit', s.started_at, s.channel, s.subchannel, s.source, s.medium, s.campaign,
+         'Web Visit', s.started_at, jd.channel_of(s.channel, s.medium, s.source, s.campaign, s.referrer_page),
+         CASE WHEN btrim(s.channel) <> '' THEN s.subchannel END, s.source, s.medium, s.campaign,
          s.ad_content, s.keyword, s.landing_page, s.referrer_page, NULL, 0, false
   FROM jd.r_visit v JOIN jd.r_sess s ON s.session_id = v.sid
   WHERE v.s_started_at < v.first_conv_at

@@ -32,6 +32,17 @@ static int64 tp_session_window_usecs = 30 * USECS_PER_MINUTE;
 /* TpWindowAnchor. */
 int			tp_window_anchor = TP_ANCHOR_SESSION_START;
 
+/* TpStrategy. */
+int			tp_merge_strategy = TP_STRATEGY_AUTO;
+
+static const struct config_enum_entry merge_strategy_options[] = {
+	{"auto", TP_STRATEGY_AUTO, false},
+	{"sorted", TP_STRATEGY_SORTED, false},
+	{"scan", TP_STRATEGY_SCAN, false},
+	{"probe", TP_STRATEGY_PROBE, false},
+	{NULL, 0, false}
+};
+
 static const struct config_enum_entry window_anchor_options[] = {
 	{"session_start", TP_ANCHOR_SESSION_START, false},
 	{"last_activity", TP_ANCHOR_LAST_ACTIVITY, false},
@@ -164,6 +175,16 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, assign_window_anchor, NULL);
+
+	DefineCustomEnumVariable("touchpoint.merge_strategy",
+							 "How merge_calls reads the sessions: auto, sorted, scan or probe.",
+							 "auto reads every session once, or only the sessions of the calls' BizibleIds when they are few; the others force one way (for tests and benchmarks).",
+							 &tp_merge_strategy,
+							 TP_STRATEGY_AUTO,
+							 merge_strategy_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("touchpoint");
 

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
 #include "tp_match.h"
@@ -27,6 +28,17 @@ typedef enum TpWindowAnchor
 } TpWindowAnchor;
 
 extern char *tp_session_window_string;
+
+/* How merge_calls reads the sessions (touchpoint.merge_strategy). */
+typedef enum TpStrategy
+{
+	TP_STRATEGY_AUTO,			/* scan or probe, chosen from the sizes */
+	TP_STRATEGY_SORTED,			/* both inputs sorted by BizibleId (explain's way) */
+	TP_STRATEGY_SCAN,			/* calls in memory, every session read once */
+	TP_STRATEGY_PROBE			/* calls in memory, sessions fetched by id */
+} TpStrategy;
+
+extern int	tp_merge_strategy;
 extern int	tp_window_anchor;
 
 /* Raise the error for a bad setting that could not be refused at SET time. */
@@ -149,6 +161,7 @@ typedef struct TpRun
 	TpInput		tasks;
 	int64		window;			/* microseconds */
 	TpWindowAnchor anchor;
+	TpStrategy	strategy;
 	bool		with_web_data;	/* merge_calls reads the web columns */
 	bool		skip_unmatchable;	/* merge_calls: deleted / missing id rows filtered */
 	const char *single_task_id; /* explain_call: the one task, else NULL */
@@ -163,5 +176,14 @@ extern const TpColumn tp_task_columns[];
 extern const int tp_task_ncolumns;
 
 extern void TpRunMerge(TpRun *run);
+
+/* Shared by the drivers (tp_run.c). */
+extern void TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered);
+extern void TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc);
+extern void TpNullColumnError(TpInput *in, const char *column, const char *row_kind,
+							  const char *row_id);
+
+/* merge_calls' one-pass strategy (tp_scan.c); returns false when it declines. */
+extern bool TpRunMergeScan(TpRun *run);
 
 #endif							/* TOUCHPOINT_H */

@@ -203,6 +203,110 @@ tp_match_call(const TpGroup *group, int64_t occurred_at)
 	return result;
 }
 
+/* ---- the call-centred tree (one pass over unsorted sessions) ---- */
+
+size_t
+tp_calltree_size(int ncalls)
+{
+	return tp_group_tree_size(ncalls);
+}
+
+void
+tp_calltree_init(TpCallTree *tree, const int64_t *call_times, int ncalls,
+				 const TpOffer **slots)
+{
+	int			leaves = 1;
+	int			i;
+
+	while (leaves < ncalls)
+		leaves <<= 1;
+	tree->call_times = call_times;
+	tree->ncalls = ncalls;
+	tree->leaves = leaves;
+	tree->best = slots;
+	for (i = 0; i < 2 * leaves; i++)
+		slots[i] = NULL;
+}
+
+int
+tp_offer_better(const TpOffer *a, const TpOffer *b)
+{
+	if (b == NULL)
+		return 1;
+	if (a->started_at != b->started_at)
+		return a->started_at > b->started_at;
+	return strcmp(a->session_id, b->session_id) < 0;
+}
+
+/* Index of the first call with time >= t (ncalls when none). */
+static int
+first_call_at_or_after(const TpCallTree *tree, int64_t t)
+{
+	int			lo = 0;
+	int			hi = tree->ncalls;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (tree->call_times[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Keep the better offer in a slot. */
+static void
+keep_better(const TpOffer **slot, const TpOffer *offer)
+{
+	if (tp_offer_better(offer, *slot))
+		*slot = offer;
+}
+
+int
+tp_calltree_count(const TpCallTree *tree, int64_t started_at, int64_t end)
+{
+	int			lo = first_call_at_or_after(tree, started_at);
+	int			hi = first_call_at_or_after(tree, end);
+
+	return hi > lo ? hi - lo : 0;
+}
+
+int
+tp_calltree_offer(TpCallTree *tree, const TpOffer *offer, int64_t end)
+{
+	int			lo = first_call_at_or_after(tree, offer->started_at);
+	int			hi = first_call_at_or_after(tree, end);
+	int			l;
+	int			r;
+
+	if (lo >= hi)
+		return 0;
+	/* Iterative range update over leaves [lo, hi): tag the canonical nodes. */
+	for (l = lo + tree->leaves, r = hi + tree->leaves; l < r; l >>= 1, r >>= 1)
+	{
+		if (l & 1)
+			keep_better(&tree->best[l++], offer);
+		if (r & 1)
+			keep_better(&tree->best[--r], offer);
+	}
+	return hi - lo;
+}
+
+const TpOffer *
+tp_calltree_winner(const TpCallTree *tree, int i)
+{
+	const TpOffer *best = NULL;
+	int			node;
+
+	for (node = i + tree->leaves; node >= 1; node >>= 1)
+		if (tree->best[node] != NULL && tp_offer_better(tree->best[node], best))
+			best = tree->best[node];
+	return best;
+}
+
 static int
 is_ascii_space(char c)
 {

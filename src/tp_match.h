@@ -63,6 +63,53 @@ extern void tp_group_build(TpGroup *group);
 /* Match one call at occurred_at against a built group (SPEC §3.1.4-5). */
 extern TpMatchResult tp_match_call(const TpGroup *group, int64_t occurred_at);
 
+/*
+ * The call-centred form of the same rule, for one pass over unsorted
+ * sessions (merge_calls' scan strategy).  The calls of one BizibleId, sorted
+ * by time, are the leaves of a tree; a session covers a contiguous run of
+ * them, [first call at or after its start, first call at or after its window
+ * end), and is offered to that run in O(log calls).  Afterwards each call's
+ * winner is the best offer on its root-to-leaf path: the latest started_at,
+ * ties to the smallest session_id.  Memory is O(calls), whatever the number
+ * of sessions.
+ */
+typedef struct TpOffer
+{
+	int64_t		started_at;
+	const char *session_id;		/* NUL-terminated */
+} TpOffer;
+
+typedef struct TpCallTree
+{
+	const int64_t *call_times;	/* sorted ascending, ncalls entries */
+	int			ncalls;
+	int			leaves;			/* power of two >= ncalls */
+	const TpOffer **best;		/* 2 * leaves slots, caller-allocated */
+} TpCallTree;
+
+/* Slots the caller must allocate for a tree over n calls. */
+extern size_t tp_calltree_size(int ncalls);
+
+/* Set up an empty tree over call_times (sorted ascending). */
+extern void tp_calltree_init(TpCallTree *tree, const int64_t *call_times, int ncalls,
+							 const TpOffer **slots);
+
+/*
+ * Offer a session: it covers the calls with started_at <= time < end
+ * (end = anchor + window, saturated).  Returns the number of calls covered
+ * (0: nothing was recorded, the caller may forget the session).
+ */
+extern int	tp_calltree_offer(TpCallTree *tree, const TpOffer *offer, int64_t end);
+
+/* How many calls a session starting at started_at with this window end covers. */
+extern int	tp_calltree_count(const TpCallTree *tree, int64_t started_at, int64_t end);
+
+/* The winning session of call i, or NULL when no session covers it. */
+extern const TpOffer *tp_calltree_winner(const TpCallTree *tree, int i);
+
+/* Is offer a better than b (later start, then smaller id)?  b may be NULL. */
+extern int	tp_offer_better(const TpOffer *a, const TpOffer *b);
+
 /* Order of sessions inside a group: started_at, then session_id bytewise. */
 extern int	tp_session_cmp(const TpSession *a, const TpSession *b);
 

@@ -134,8 +134,8 @@ build_session_query(StringInfo q, TpRun *run, bool probe)
 }
 
 /* Build the tasks query: all tasks sorted by id, or the one task. */
-static void
-build_task_query(StringInfo q, TpRun *run)
+void
+TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered)
 {
 	TpInput    *in = &run->tasks;
 	static const char *const cols[] = {
@@ -170,6 +170,8 @@ build_task_query(StringInfo q, TpRun *run)
 		TpAppendColumn(q, in, key_col);
 		appendStringInfoString(q, ") IS NOT NULL AND i.is_deleted IS NOT TRUE");
 	}
+	if (!ordered)
+		return;
 	appendStringInfo(q, " ORDER BY %s(", run->key_function);
 	TpAppendColumn(q, in, key_col);
 	appendStringInfoString(q, ") COLLATE \"C\" NULLS LAST");
@@ -182,8 +184,8 @@ loaded_row_cmp(const void *a, const void *b)
 }
 
 /* Raise the error for a NULL where a value is required. */
-static void
-null_column_error(TpInput *in, const char *column, const char *row_kind,
+void
+TpNullColumnError(TpInput *in, const char *column, const char *row_kind,
 				  const char *row_id)
 {
 	ereport(ERROR,
@@ -215,12 +217,12 @@ add_session_row(DriverState *st, LoadedRow **rows, int *n, int *cap,
 
 	r->s.session_id = get_text(tup, desc, SQ_ID);
 	if (r->s.session_id == NULL)
-		null_column_error(&run->sessions, "session_id", "a session of BizibleId",
+		TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
 						  st->group.key);
 
 	d = SPI_getbinval(tup, desc, SQ_STARTED, &isnull);
 	if (isnull)
-		null_column_error(&run->sessions, "started_at", "session", r->s.session_id);
+		TpNullColumnError(&run->sessions, "started_at", "session", r->s.session_id);
 	r->s.started_at = DatumGetTimestampTz(d);
 
 	d = SPI_getbinval(tup, desc, SQ_LAST, &isnull);
@@ -336,8 +338,8 @@ load_group(DriverState *st, const char *key)
 }
 
 /* Read one task row into a TpTaskRow (strings in the current context). */
-static void
-read_task(TpTaskRow *t, HeapTuple tup, TupleDesc desc)
+void
+TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc)
 {
 	bool		isnull;
 	Datum		d;
@@ -397,7 +399,7 @@ TpRunMerge(TpRun *run)
 	}
 
 	resetStringInfo(&q);
-	build_task_query(&q, run);
+	TpBuildTaskQuery(&q, run, true);
 	if (run->single_task_id != NULL)
 	{
 		Oid			argtype = TEXTOID;
@@ -416,12 +418,12 @@ TpRunMerge(TpRun *run)
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(st.row_ctx);
 		oldcxt = MemoryContextSwitchTo(st.row_ctx);
-		read_task(&task, tup, desc);
+		TpReadTask(&task, tup, desc);
 
 		if (task.task_id == NULL)
-			null_column_error(&run->tasks, "task_id", "a task", NULL);
+			TpNullColumnError(&run->tasks, "task_id", "a task", NULL);
 		if (task.deleted_null)
-			null_column_error(&run->tasks, "is_deleted", "task", task.task_id);
+			TpNullColumnError(&run->tasks, "is_deleted", "task", task.task_id);
 
 		if (task.is_deleted)
 			run->emit(run, &task, TP_STATUS_DELETED, NULL, -1);
@@ -433,7 +435,7 @@ TpRunMerge(TpRun *run)
 			TpTaskStatus status;
 
 			if (task.occurred_null)
-				null_column_error(&run->tasks, "occurred_at", "task", task.task_id);
+				TpNullColumnError(&run->tasks, "occurred_at", "task", task.task_id);
 
 			if (st.group.key == NULL || strcmp(st.group.key, task.bizible_key) != 0)
 			{

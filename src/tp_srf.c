@@ -403,6 +403,7 @@ init_run(TpRun *run, FunctionCallInfo fcinfo, int argno, EmitState *es)
 	run->window = TpResolveWindow(PG_ARGISNULL(argno + 2) ? NULL :
 								  PG_GETARG_INTERVAL_P(argno + 2));
 	run->anchor = (TpWindowAnchor) tp_window_anchor;
+	run->strategy = (TpStrategy) tp_merge_strategy;
 	TpCheckInput(&run->sessions, PG_GETARG_DATUM(argno), PG_ARGISNULL(argno),
 				 "sessions", tp_session_columns, tp_session_ncolumns);
 	TpCheckInput(&run->tasks, PG_GETARG_DATUM(argno + 1), PG_ARGISNULL(argno + 1),
@@ -425,7 +426,8 @@ tp_merge_calls(PG_FUNCTION_ARGS)
 	run.with_web_data = true;
 	run.skip_unmatchable = true;
 	run.emit = emit_touchpoint;
-	TpRunMerge(&run);
+	if (run.strategy == TP_STRATEGY_SORTED || !TpRunMergeScan(&run))
+		TpRunMerge(&run);
 	return (Datum) 0;
 }
 

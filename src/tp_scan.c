@@ -1,0 +1,433 @@
+/*
+ * tp_scan.c
+ *		merge_calls' one-pass strategy: the calls in memory, the sessions read
+ *		once, unsorted.
+ *
+ * The sorted strategy (tp_run.c) sorts every session by BizibleId, which
+ * costs far more than reading them.  Here the tasks (few, next to sessions)
+ * are read first and indexed by normalised BizibleId; then the sessions are
+ * read once in whatever order the executor likes and each session of a
+ * BizibleId that has calls is offered to those calls' tree (tp_match.c,
+ * TpCallTree): O(sessions + calls log calls) time, memory O(calls + sessions
+ * that cover a call), never O(sessions).
+ *
+ * With few calls against many sessions the sessions are fetched by
+ * normalised BizibleId (= ANY of the calls' ids), so an index such as
+ * touchpoint.sessions' serves them; otherwise the whole relation is scanned
+ * with no sort and no per-row SQL function.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "touchpoint.h"
+
+/* Probe by BizibleId when sessions outnumber distinct ids this many times. */
+#define TP_PROBE_RATIO 64
+
+/* Columns of the sessions query. */
+#define SC_BIZIBLE 1
+#define SC_STARTED 2
+#define SC_LAST 3
+#define SC_ID 4
+#define SC_WEB 5
+
+static const char *const scan_web_columns[9] = {
+	"channel", "subchannel", "source", "medium", "campaign",
+	"ad_content", "keyword", "landing_page", "referrer_page"
+};
+
+/* One call, with its task row. */
+typedef struct ScanCall
+{
+	TpTaskRow	task;
+	int			keylen;
+} ScanCall;
+
+/* A session that covered at least one call (the offer comes first). */
+typedef struct ScanSession
+{
+	TpOffer		offer;
+	TpSessionData data;
+} ScanSession;
+
+/* The calls of one normalised BizibleId: calls[first .. first + ncalls). */
+typedef struct KeyEntry
+{
+	const char *key;
+	int			keylen;
+	int			first;
+	int			ncalls;
+	TpCallTree	tree;
+} KeyEntry;
+
+typedef struct KeyIndex
+{
+	KeyEntry   *entries;
+	int			nentries;
+	int		   *slots;			/* open addressing: entry + 1, 0 = empty */
+	uint32		mask;
+} KeyIndex;
+
+static int
+call_cmp(const void *a, const void *b)
+{
+	const ScanCall *x = (const ScanCall *) a;
+	const ScanCall *y = (const ScanCall *) b;
+	int			minlen = Min(x->keylen, y->keylen);
+	int			c = memcmp(x->task.bizible_key, y->task.bizible_key, minlen);
+
+	if (c != 0)
+		return c;
+	if (x->keylen != y->keylen)
+		return x->keylen < y->keylen ? -1 : 1;
+	if (x->task.occurred_at != y->task.occurred_at)
+		return x->task.occurred_at < y->task.occurred_at ? -1 : 1;
+	return 0;
+}
+
+/* Find the entry of a key, or NULL. */
+static KeyEntry *
+key_lookup(const KeyIndex *index, const char *key, int keylen)
+{
+	uint32		h = hash_bytes((const unsigned char *) key, keylen) & index->mask;
+
+	for (;;)
+	{
+		int			slot = index->slots[h];
+		KeyEntry   *e;
+
+		if (slot == 0)
+			return NULL;
+		e = &index->entries[slot - 1];
+		if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+			return e;
+		h = (h + 1) & index->mask;
+	}
+}
+
+/* Group the sorted calls by key, build each key's tree and the hash index. */
+static void
+build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 **times_out)
+{
+	int64	   *times = palloc_extended(sizeof(int64) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
+	int			i;
+	int			nslots = 2;
+
+	index->entries = palloc_extended(sizeof(KeyEntry) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
+	index->nentries = 0;
+	for (i = 0; i < ncalls; i++)
+	{
+		KeyEntry   *last = index->nentries > 0 ? &index->entries[index->nentries - 1] : NULL;
+
+		times[i] = calls[i].task.occurred_at;
+		if (last != NULL && last->keylen == calls[i].keylen &&
+			memcmp(last->key, calls[i].task.bizible_key, last->keylen) == 0)
+			last->ncalls++;
+		else
+		{
+			KeyEntry   *e = &index->entries[index->nentries++];
+
+			e->key = calls[i].task.bizible_key;
+			e->keylen = calls[i].keylen;
+			e->first = i;
+			e->ncalls = 1;
+		}
+	}
+	for (i = 0; i < index->nentries; i++)
+	{
+		KeyEntry   *e = &index->entries[i];
+		const TpOffer **slots = palloc_extended(sizeof(TpOffer *) * tp_calltree_size(e->ncalls),
+												MCXT_ALLOC_HUGE);
+
+		tp_calltree_init(&e->tree, times + e->first, e->ncalls, slots);
+	}
+
+	while (nslots < 2 * index->nentries)
+		nslots <<= 1;
+	index->mask = nslots - 1;
+	index->slots = palloc_extended(sizeof(int) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0; i < index->nentries; i++)
+	{
+		KeyEntry   *e = &index->entries[i];
+		uint32		h = hash_bytes((const unsigned char *) e->key, e->keylen) & index->mask;
+
+		while (index->slots[h] != 0)
+			h = (h + 1) & index->mask;
+		index->slots[h] = i + 1;
+	}
+	*times_out = times;
+}
+
+/* Estimated rows of a relation, or -1 when it has no statistics (a view). */
+static double
+estimated_rows(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	double		rows = -1;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_class rel = (Form_pg_class) GETSTRUCT(tup);
+
+		if (rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_MATVIEW)
+			rows = rel->reltuples;
+		ReleaseSysCache(tup);
+	}
+	return rows;
+}
+
+/* The sessions query: every session, or those of the calls' ids ($1). */
+static void
+build_sessions_query(StringInfo q, TpRun *run, bool probe)
+{
+	TpInput    *in = &run->sessions;
+	int			w;
+
+	appendStringInfoString(q, "SELECT ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
+	appendStringInfoString(q, ", ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
+	appendStringInfoString(q, ", ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "last_activity_at"));
+	appendStringInfoString(q, ", ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
+	for (w = 0; w < 9; w++)
+	{
+		appendStringInfoString(q, ", ");
+		TpAppendColumn(q, in, TpColumnIndex(in, scan_web_columns[w]));
+	}
+	appendStringInfo(q, " FROM %s i", in->qualified_name);
+	if (probe)
+	{
+		appendStringInfo(q, " WHERE %s(", run->key_function);
+		TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
+		appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) ANY ($1)");
+	}
+}
+
+/* Copy a session that covers calls into long-lived memory. */
+static ScanSession *
+keep_session(HeapTuple tup, TupleDesc desc, TimestampTz started_at, bool last_null,
+			 TimestampTz last_activity, const char *session_id)
+{
+	ScanSession *s = palloc0(sizeof(ScanSession));
+	int			w;
+
+	s->offer.started_at = started_at;
+	s->offer.session_id = pstrdup(session_id);
+	s->data.last_activity_null = last_null;
+	s->data.last_activity_at = last_activity;
+	for (w = 0; w < 9; w++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(tup, desc, SC_WEB + w, &isnull);
+
+		s->data.web[w] = isnull ? NULL : TextDatumGetCString(d);
+	}
+	return s;
+}
+
+/*
+ * Run merge_calls by one pass over the sessions.  Returns false, having
+ * done nothing, when the caller should use the sorted strategy instead
+ * (never for merge_calls today; kept so the choice stays in one place).
+ */
+bool
+TpRunMergeScan(TpRun *run)
+{
+	MemoryContext caller_ctx = CurrentMemoryContext;
+	MemoryContext work_ctx = AllocSetContextCreate(caller_ctx, "touchpoint scan",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext row_ctx = AllocSetContextCreate(caller_ctx, "touchpoint scan row",
+												  ALLOCSET_SMALL_SIZES);
+	MemoryContext oldcxt;
+	StringInfoData q;
+	TpStream	stream;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	ScanCall   *calls;
+	int			ncalls = 0;
+	int			capacity = 1024;
+	KeyIndex	index;
+	int64	   *times;
+	char	   *keybuf = NULL;
+	int			keybuf_len = 0;
+	double		session_rows;
+	bool		probe;
+	int			i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "touchpoint: SPI_connect failed");
+	oldcxt = MemoryContextSwitchTo(work_ctx);
+
+	/* 1. Every task that can make a touchpoint, into memory. */
+	initStringInfo(&q);
+	TpBuildTaskQuery(&q, run, false);
+	calls = palloc_extended(sizeof(ScanCall) * capacity, MCXT_ALLOC_HUGE);
+	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
+	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
+	{
+		ScanCall   *c;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ncalls >= capacity)
+		{
+			capacity *= 2;
+			calls = repalloc_huge(calls, sizeof(ScanCall) * capacity);
+		}
+		c = &calls[ncalls++];
+		TpReadTask(&c->task, tup, desc);
+		if (c->task.task_id == NULL)
+			TpNullColumnError(&run->tasks, "task_id", "a task", NULL);
+		if (c->task.deleted_null)
+			TpNullColumnError(&run->tasks, "is_deleted", "task", c->task.task_id);
+		if (c->task.occurred_null)
+			TpNullColumnError(&run->tasks, "occurred_at", "task", c->task.task_id);
+		c->keylen = strlen(c->task.bizible_key);
+	}
+	TpStreamClose(&stream);
+
+	/* 2. Sorted by (BizibleId, time), grouped, indexed. */
+	qsort(calls, ncalls, sizeof(ScanCall), call_cmp);
+	build_index(&index, calls, ncalls, &times);
+
+	/* 3. The sessions, once: by id when few, else all of them, unsorted. */
+	session_rows = estimated_rows(run->sessions.relid);
+	probe = run->strategy == TP_STRATEGY_PROBE ||
+		(run->strategy == TP_STRATEGY_AUTO && session_rows > 0 &&
+		 (double) index.nentries * TP_PROBE_RATIO < session_rows);
+	resetStringInfo(&q);
+	build_sessions_query(&q, run, probe);
+	if (index.nentries > 0)
+	{
+		if (probe)
+		{
+			Datum	   *keys = palloc(sizeof(Datum) * index.nentries);
+			Oid			argtype = TEXTARRAYOID;
+			Datum		arg;
+
+			for (i = 0; i < index.nentries; i++)
+				keys[i] = PointerGetDatum(cstring_to_text_with_len(index.entries[i].key,
+																   index.entries[i].keylen));
+			arg = PointerGetDatum(construct_array(keys, index.nentries, TEXTOID, -1, false,
+												  TYPALIGN_INT));
+			TpStreamOpen(&stream, q.data, 1, &argtype, &arg);
+		}
+		else
+			TpStreamOpen(&stream, q.data, 0, NULL, NULL);
+
+		while ((tup = TpStreamNext(&stream, &desc)) != NULL)
+		{
+			bool		isnull;
+			Datum		d;
+			text	   *raw;
+			int			rawlen;
+			int			keylen;
+			KeyEntry   *e;
+			TimestampTz started_at;
+			TimestampTz last_activity = 0;
+			bool		last_null;
+			TimestampTz anchor;
+			int64		end;
+			char	   *session_id;
+
+			CHECK_FOR_INTERRUPTS();
+			d = SPI_getbinval(tup, desc, SC_BIZIBLE, &isnull);
+			if (isnull)
+				continue;
+			MemoryContextReset(row_ctx);
+			MemoryContextSwitchTo(row_ctx);
+			raw = DatumGetTextPP(d);
+			rawlen = VARSIZE_ANY_EXHDR(raw);
+			if (rawlen > keybuf_len)
+			{
+				keybuf_len = Max(rawlen, 64);
+				keybuf = MemoryContextAlloc(work_ctx, keybuf_len);
+			}
+			keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, keybuf);
+			e = keylen > 0 ? key_lookup(&index, keybuf, keylen) : NULL;
+			if (e == NULL)
+			{
+				MemoryContextSwitchTo(work_ctx);
+				continue;		/* an id no call carries */
+			}
+
+			session_id = NULL;
+			d = SPI_getbinval(tup, desc, SC_ID, &isnull);
+			if (isnull)
+				TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
+								  pnstrdup(keybuf, keylen));
+			session_id = TextDatumGetCString(d);
+			d = SPI_getbinval(tup, desc, SC_STARTED, &isnull);
+			if (isnull)
+				TpNullColumnError(&run->sessions, "started_at", "session", session_id);
+			started_at = DatumGetTimestampTz(d);
+			d = SPI_getbinval(tup, desc, SC_LAST, &last_null);
+			if (!last_null)
+				last_activity = DatumGetTimestampTz(d);
+
+			anchor = started_at;
+			if (run->anchor == TP_ANCHOR_LAST_ACTIVITY && !last_null)
+				anchor = last_activity;
+			end = tp_time_add(anchor, run->window);
+
+			MemoryContextSwitchTo(work_ctx);
+			if (tp_calltree_count(&e->tree, started_at, end) > 0)
+			{
+				ScanSession *kept = keep_session(tup, desc, started_at, last_null,
+												 last_activity, session_id);
+
+				tp_calltree_offer(&e->tree, &kept->offer, end);
+			}
+		}
+		TpStreamClose(&stream);
+	}
+
+	/* 4. Every call with its winner, or none. */
+	for (i = 0; i < index.nentries; i++)
+	{
+		KeyEntry   *e = &index.entries[i];
+		int			j;
+
+		for (j = 0; j < e->ncalls; j++)
+		{
+			const TpOffer *won = tp_calltree_winner(&e->tree, j);
+			ScanCall   *c = &calls[e->first + j];
+
+			CHECK_FOR_INTERRUPTS();
+			if (won == NULL)
+				run->emit(run, &c->task, TP_STATUS_OUTSIDE_WINDOW, NULL, -1);
+			else
+			{
+				const ScanSession *s = (const ScanSession *) won;
+				TpLoadedGroup one;
+				TpSession	session;
+
+				session.started_at = s->offer.started_at;
+				session.anchor = s->offer.started_at;
+				session.session_id = s->offer.session_id;
+				memset(&one, 0, sizeof(one));
+				one.key = (char *) e->key;
+				one.sessions = &session;
+				one.data = (TpSessionData *) &s->data;
+				run->emit(run, &c->task, TP_STATUS_MERGED, &one, 0);
+			}
+		}
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+	SPI_finish();
+	MemoryContextDelete(row_ctx);
+	MemoryContextDelete(work_ctx);
+	return true;
+}
