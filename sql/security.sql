@@ -12,9 +12,13 @@ GRANT SELECT ON touchpoint.sessions, touchpoint.tasks TO regress_tp_analyst;
 SELECT count(*) AS security_definer_functions
 FROM pg_proc WHERE pronamespace = 'touchpoint'::regnamespace AND prosecdef;
 
--- A role without SELECT gets a permission error naming the table.
+-- A role without SELECT gets a permission error naming the table, whichever
+-- way the sessions would be read (the direct heap scan checks first too).
 SET ROLE regress_tp_nobody;
 SELECT count(*) FROM touchpoint.merge_calls();
+SET touchpoint.merge_strategy = 'scan';
+SELECT count(*) FROM touchpoint.merge_calls();
+RESET touchpoint.merge_strategy;
 SELECT count(*) FROM touchpoint.explain_calls();
 SELECT * FROM touchpoint.explain_call('t-doc');
 -- the SQLSTATE is insufficient_privilege
@@ -78,6 +82,15 @@ SELECT task_id, session_id, channel FROM touchpoint.merge_calls('rls_sessions', 
 -- The emea analyst sees its own task, merged with the only session it may see.
 SET ROLE regress_tp_emea;
 SELECT task_id, session_id, channel FROM touchpoint.merge_calls('rls_sessions', 'rls_tasks') ORDER BY task_id;
+-- whichever way merge_calls reads the sessions: a table under row-level
+-- security is always read through the executor
+SET touchpoint.merge_strategy = 'scan';
+SELECT task_id, session_id, channel FROM touchpoint.merge_calls('rls_sessions', 'rls_tasks') ORDER BY task_id;
+SET touchpoint.merge_strategy = 'probe';
+SELECT task_id, session_id, channel FROM touchpoint.merge_calls('rls_sessions', 'rls_tasks') ORDER BY task_id;
+SET touchpoint.merge_strategy = 'sorted';
+SELECT task_id, session_id, channel FROM touchpoint.merge_calls('rls_sessions', 'rls_tasks') ORDER BY task_id;
+RESET touchpoint.merge_strategy;
 SELECT task_id, status, session_id, nearest_session_id FROM touchpoint.explain_calls('rls_sessions', 'rls_tasks') ORDER BY task_id;
 SELECT task_id, status, session_id FROM touchpoint.explain_call('emea-t1', 'rls_sessions', 'rls_tasks');
 -- a task it may not see does not exist for it

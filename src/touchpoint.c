@@ -40,6 +40,7 @@ static const struct config_enum_entry merge_strategy_options[] = {
 	{"sorted", TP_STRATEGY_SORTED, false},
 	{"scan", TP_STRATEGY_SCAN, false},
 	{"probe", TP_STRATEGY_PROBE, false},
+	{"scan_executor", TP_STRATEGY_SCAN_SPI, false},
 	{NULL, 0, false}
 };
 
@@ -177,7 +178,7 @@ _PG_init(void)
 							 NULL, assign_window_anchor, NULL);
 
 	DefineCustomEnumVariable("touchpoint.merge_strategy",
-							 "How merge_calls reads the sessions: auto, sorted, scan or probe.",
+							 "How merge_calls reads the sessions: auto, sorted, scan, probe or scan_executor.",
 							 "auto reads every session once, or only the sessions of the calls' BizibleIds when they are few; the others force one way (for tests and benchmarks).",
 							 &tp_merge_strategy,
 							 TP_STRATEGY_AUTO,

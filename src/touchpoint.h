@@ -35,7 +35,8 @@ typedef enum TpStrategy
 	TP_STRATEGY_AUTO,			/* scan or probe, chosen from the sizes */
 	TP_STRATEGY_SORTED,			/* both inputs sorted by BizibleId (explain's way) */
 	TP_STRATEGY_SCAN,			/* calls in memory, every session read once */
-	TP_STRATEGY_PROBE			/* calls in memory, sessions fetched by id */
+	TP_STRATEGY_PROBE,			/* calls in memory, sessions fetched by id */
+	TP_STRATEGY_SCAN_SPI		/* as scan, but always through the executor */
 } TpStrategy;
 
 extern int	tp_merge_strategy;

@@ -19,6 +19,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -27,6 +29,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "touchpoint.h"
@@ -215,9 +219,42 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 	}
 }
 
+/*
+ * One session row, wherever it comes from: an SPI tuple (any relation, read
+ * by the executor as the caller) or a heap slot (a plain table read
+ * directly).  get(row, column) returns the Datum of a SC_* column.
+ */
+typedef struct SessionRow
+{
+	HeapTuple	tuple;			/* SPI path */
+	TupleDesc	desc;
+	TupleTableSlot *slot;		/* direct path */
+	const AttrNumber *attnums;	/* SC_* -> attribute number, direct path */
+} SessionRow;
+
+static Datum
+row_get(const SessionRow *row, int column, bool *isnull)
+{
+	if (row->slot != NULL)
+		return slot_getattr(row->slot, row->attnums[column], isnull);
+	return SPI_getbinval(row->tuple, row->desc, column, isnull);
+}
+
+/* What one pass over the sessions needs. */
+typedef struct PassState
+{
+	TpRun	   *run;
+	KeyIndex   *index;
+	MemoryContext work_ctx;
+	MemoryContext row_ctx;
+	char	   *keybuf;
+	int			keybuf_len;
+	uint64		kept;			/* sessions that covered a call */
+} PassState;
+
 /* Copy a session that covers calls into long-lived memory. */
 static ScanSession *
-keep_session(HeapTuple tup, TupleDesc desc, TimestampTz started_at, bool last_null,
+keep_session(const SessionRow *row, TimestampTz started_at, bool last_null,
 			 TimestampTz last_activity, const char *session_id)
 {
 	ScanSession *s = palloc0(sizeof(ScanSession));
@@ -230,11 +267,142 @@ keep_session(HeapTuple tup, TupleDesc desc, TimestampTz started_at, bool last_nu
 	for (w = 0; w < 9; w++)
 	{
 		bool		isnull;
-		Datum		d = SPI_getbinval(tup, desc, SC_WEB + w, &isnull);
+		Datum		d = row_get(row, SC_WEB + w, &isnull);
 
 		s->data.web[w] = isnull ? NULL : TextDatumGetCString(d);
 	}
 	return s;
+}
+
+/*
+ * Consider one session: skip it unless its BizibleId has calls and it covers
+ * at least one of them; then keep it and offer it to those calls.
+ */
+static void
+consider_session(PassState *st, const SessionRow *row)
+{
+	TpRun	   *run = st->run;
+	bool		isnull;
+	Datum		d;
+	text	   *raw;
+	int			rawlen;
+	int			keylen;
+	KeyEntry   *e;
+	TimestampTz started_at;
+	TimestampTz last_activity = 0;
+	bool		last_null;
+	TimestampTz anchor;
+	int64		end;
+	char	   *session_id;
+
+	d = row_get(row, SC_BIZIBLE, &isnull);
+	if (isnull)
+		return;
+	MemoryContextReset(st->row_ctx);
+	MemoryContextSwitchTo(st->row_ctx);
+	raw = DatumGetTextPP(d);
+	rawlen = VARSIZE_ANY_EXHDR(raw);
+	if (rawlen > st->keybuf_len)
+	{
+		st->keybuf_len = Max(rawlen, 64);
+		st->keybuf = MemoryContextAlloc(st->work_ctx, st->keybuf_len);
+	}
+	keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, st->keybuf);
+	e = keylen > 0 ? key_lookup(st->index, st->keybuf, keylen) : NULL;
+	if (e == NULL)
+	{
+		MemoryContextSwitchTo(st->work_ctx);
+		return;					/* an id no call carries */
+	}
+
+	d = row_get(row, SC_ID, &isnull);
+	if (isnull)
+		TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
+						  pnstrdup(st->keybuf, keylen));
+	session_id = TextDatumGetCString(d);
+	d = row_get(row, SC_STARTED, &isnull);
+	if (isnull)
+		TpNullColumnError(&run->sessions, "started_at", "session", session_id);
+	started_at = DatumGetTimestampTz(d);
+	d = row_get(row, SC_LAST, &last_null);
+	if (!last_null)
+		last_activity = DatumGetTimestampTz(d);
+
+	anchor = started_at;
+	if (run->anchor == TP_ANCHOR_LAST_ACTIVITY && !last_null)
+		anchor = last_activity;
+	end = tp_time_add(anchor, run->window);
+
+	MemoryContextSwitchTo(st->work_ctx);
+	if (tp_calltree_count(&e->tree, started_at, end) > 0)
+	{
+		ScanSession *kept = keep_session(row, started_at, last_null, last_activity, session_id);
+
+		tp_calltree_offer(&e->tree, &kept->offer, end);
+		st->kept++;
+	}
+}
+
+/*
+ * Can the sessions be read straight from the heap?  Only a plain table
+ * without row-level security for this user (RLS needs the executor), whose
+ * columns are stored as text/varchar and timestamptz exactly as the engine
+ * reads them.  Privileges were checked by TpCheckInput.
+ */
+static bool
+direct_scan_possible(TpRun *run, AttrNumber *attnums)
+{
+	static const char *const names[] = {
+		NULL, "bizible_id", "started_at", "last_activity_at", "session_id",
+		"channel", "subchannel", "source", "medium", "campaign",
+		"ad_content", "keyword", "landing_page", "referrer_page"
+	};
+	Oid			relid = run->sessions.relid;
+	int			c;
+
+	if (get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
+		return false;
+	for (c = 1; c < (int) lengthof(names); c++)
+	{
+		AttrNumber	attnum = get_attnum(relid, names[c]);
+		Oid			type = getBaseType(get_atttype(relid, attnum));
+
+		if (c == SC_STARTED || c == SC_LAST)
+		{
+			if (type != TIMESTAMPTZOID)
+				return false;
+		}
+		else if (type != TEXTOID && type != VARCHAROID)
+			return false;
+		attnums[c] = attnum;
+	}
+	return true;
+}
+
+/* Read every row of the sessions table through a heap scan. */
+static void
+scan_sessions_direct(PassState *st, const AttrNumber *attnums)
+{
+	Relation	rel = table_open(st->run->sessions.relid, AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	SessionRow	row;
+	uint64		n = 0;
+
+	memset(&row, 0, sizeof(row));
+	row.slot = slot;
+	row.attnums = attnums;
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		if ((++n & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		consider_session(st, &row);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
 }
 
 /*
@@ -260,8 +428,8 @@ TpRunMergeScan(TpRun *run)
 	int			capacity = 1024;
 	KeyIndex	index;
 	int64	   *times;
-	char	   *keybuf = NULL;
-	int			keybuf_len = 0;
+	PassState	st;
+	AttrNumber	attnums[SC_WEB + 9];
 	double		session_rows;
 	bool		probe;
 	int			i;
@@ -308,8 +476,18 @@ TpRunMergeScan(TpRun *run)
 		 (double) index.nentries * TP_PROBE_RATIO < session_rows);
 	resetStringInfo(&q);
 	build_sessions_query(&q, run, probe);
-	if (index.nentries > 0)
+	memset(&st, 0, sizeof(st));
+	st.run = run;
+	st.index = &index;
+	st.work_ctx = work_ctx;
+	st.row_ctx = row_ctx;
+	if (index.nentries > 0 && !probe && run->strategy != TP_STRATEGY_SCAN_SPI &&
+		direct_scan_possible(run, attnums))
+		scan_sessions_direct(&st, attnums);
+	else if (index.nentries > 0)
 	{
+		SessionRow	row;
+
 		if (probe)
 		{
 			Datum	   *keys = palloc(sizeof(Datum) * index.nentries);
@@ -326,69 +504,13 @@ TpRunMergeScan(TpRun *run)
 		else
 			TpStreamOpen(&stream, q.data, 0, NULL, NULL);
 
+		memset(&row, 0, sizeof(row));
 		while ((tup = TpStreamNext(&stream, &desc)) != NULL)
 		{
-			bool		isnull;
-			Datum		d;
-			text	   *raw;
-			int			rawlen;
-			int			keylen;
-			KeyEntry   *e;
-			TimestampTz started_at;
-			TimestampTz last_activity = 0;
-			bool		last_null;
-			TimestampTz anchor;
-			int64		end;
-			char	   *session_id;
-
 			CHECK_FOR_INTERRUPTS();
-			d = SPI_getbinval(tup, desc, SC_BIZIBLE, &isnull);
-			if (isnull)
-				continue;
-			MemoryContextReset(row_ctx);
-			MemoryContextSwitchTo(row_ctx);
-			raw = DatumGetTextPP(d);
-			rawlen = VARSIZE_ANY_EXHDR(raw);
-			if (rawlen > keybuf_len)
-			{
-				keybuf_len = Max(rawlen, 64);
-				keybuf = MemoryContextAlloc(work_ctx, keybuf_len);
-			}
-			keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, keybuf);
-			e = keylen > 0 ? key_lookup(&index, keybuf, keylen) : NULL;
-			if (e == NULL)
-			{
-				MemoryContextSwitchTo(work_ctx);
-				continue;		/* an id no call carries */
-			}
-
-			session_id = NULL;
-			d = SPI_getbinval(tup, desc, SC_ID, &isnull);
-			if (isnull)
-				TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
-								  pnstrdup(keybuf, keylen));
-			session_id = TextDatumGetCString(d);
-			d = SPI_getbinval(tup, desc, SC_STARTED, &isnull);
-			if (isnull)
-				TpNullColumnError(&run->sessions, "started_at", "session", session_id);
-			started_at = DatumGetTimestampTz(d);
-			d = SPI_getbinval(tup, desc, SC_LAST, &last_null);
-			if (!last_null)
-				last_activity = DatumGetTimestampTz(d);
-
-			anchor = started_at;
-			if (run->anchor == TP_ANCHOR_LAST_ACTIVITY && !last_null)
-				anchor = last_activity;
-			end = tp_time_add(anchor, run->window);
-
-			MemoryContextSwitchTo(work_ctx);
-			if (tp_calltree_count(&e->tree, started_at, end) > 0)
-			{
-				ScanSession *kept = keep_session(tup, desc, started_at, last_null,
-												 last_activity, session_id);
-
-				tp_calltree_offer(&e->tree, &kept->offer, end);
-			}
+			row.tuple = tup;
+			row.desc = desc;
+			consider_session(&st, &row);
 		}
 		TpStreamClose(&stream);
 	}
