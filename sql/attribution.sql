@@ -48,7 +48,7 @@ INSERT INTO touchpoint.opportunities VALUES
  ('o-open',   'CORP',  2000, '2026-03-15', NULL, NULL),           -- open: Pending on the newest
  ('o-no-lc',  'DELTA',  900, '2026-04-03', '2026-04-05', true),   -- every lead creation comes after the close
  ('o-empty',  'EMPTY',  700, '2026-05-01', NULL, NULL);           -- nobody: no touchpoints, no rows
-SELECT mode, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
+SELECT touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
 
 -- The touchpoints of the people (journeys and their own positions).
 SELECT person_id, touchpoint_id, touchpoint_type, touchpoint_date, channel, position

@@ -71,7 +71,7 @@ INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel, su
  ('r10', 'r10', '2026-07-01 10:00', NULL, NULL, '', ' ', NULL, NULL, NULL);                  -- blank tracking data: Direct
 INSERT INTO touchpoint.form_submits (submit_id, bizible_id, submitted_at, person_id)
 SELECT 'rf' || i, 'r' || i, '2026-07-01 10:05', 'rp' || i FROM generate_series(1, 10) i;
-SELECT mode FROM touchpoint.refresh();
+SELECT touchpoints FROM touchpoint.refresh();
 SELECT session_id, channel, subchannel FROM touchpoint.touchpoints ORDER BY length(session_id), session_id;
 -- rules take effect at the next refresh
 UPDATE touchpoint.channel_rules SET channel = 'Paid Search (rule)' WHERE priority = 10;
@@ -83,4 +83,4 @@ INSERT INTO touchpoint.tasks (task_id, bizible_id, type, occurred_at) VALUES ('r
 SELECT task_id, channel FROM touchpoint.merge_calls();
 
 TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats, touchpoint.channel_rules;
-SELECT mode FROM touchpoint.refresh();
+SELECT touchpoints FROM touchpoint.refresh();

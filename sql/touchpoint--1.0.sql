@@ -528,12 +528,17 @@ ordered AS (
            (x.touchpoint_date OPERATOR(pg_catalog.<=) x.created_at)
                AND pg_catalog.row_number() OVER w_oc OPERATOR(pg_catalog.=) 1 AS is_oc
     FROM opp_tp x
+    -- touchpoint_id settles the last tie: two colleagues' first-touch visits
+    -- of one shared session have the same date, kind and session
     WINDOW w_all AS (PARTITION BY x.opportunity_id
-                     ORDER BY x.touchpoint_date, x.kind_rank, x.source_id COLLATE "C"),
+                     ORDER BY x.touchpoint_date, x.kind_rank, x.source_id COLLATE "C",
+                              x.touchpoint_id COLLATE "C"),
            w_lc AS (PARTITION BY x.opportunity_id, x.is_lead_creation
-                    ORDER BY x.touchpoint_date, x.kind_rank, x.source_id COLLATE "C"),
+                    ORDER BY x.touchpoint_date, x.kind_rank, x.source_id COLLATE "C",
+                             x.touchpoint_id COLLATE "C"),
            w_oc AS (PARTITION BY x.opportunity_id, x.touchpoint_date OPERATOR(pg_catalog.<=) x.created_at
-                    ORDER BY x.touchpoint_date DESC, x.kind_rank DESC, x.source_id COLLATE "C" DESC)
+                    ORDER BY x.touchpoint_date DESC, x.kind_rank DESC, x.source_id COLLATE "C" DESC,
+                             x.touchpoint_id COLLATE "C" DESC)
 ),
 positioned AS (
     SELECT y.*,
@@ -561,11 +566,12 @@ counted AS (
            pg_catalog.count(*) FILTER (WHERE m.u_mid) OVER opp AS u_n,
            pg_catalog.count(*) FILTER (WHERE m.w_mid) OVER opp AS w_n,
            pg_catalog.count(*) FILTER (WHERE m.f_mid) OVER opp AS f_n,
-           -- time decay relative to the most recent touchpoint, so no weight overflows
-           pg_catalog.power(2::pg_catalog.float8,
+           -- time decay relative to the most recent touchpoint, so no weight
+           -- overflows; below 2^-1000 a share is 0 anyway (no float underflow)
+           pg_catalog.power(2::pg_catalog.float8, GREATEST(-1000::pg_catalog.float8,
                (pg_catalog.min(pg_catalog.date_part('epoch', COALESCE(m.closed_at, m.created_at) OPERATOR(pg_catalog.-) m.touchpoint_date)) OVER opp
                 OPERATOR(pg_catalog.-) pg_catalog.date_part('epoch', COALESCE(m.closed_at, m.created_at) OPERATOR(pg_catalog.-) m.touchpoint_date))
-               OPERATOR(pg_catalog./) (7 OPERATOR(pg_catalog.*) 86400)) AS decay
+               OPERATOR(pg_catalog./) (7 OPERATOR(pg_catalog.*) 86400))) AS decay
     FROM middles m
     WINDOW opp AS (PARTITION BY m.opportunity_id)
 ),
