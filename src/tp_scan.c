@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rls.h"
@@ -55,6 +56,7 @@ typedef struct ScanCall
 {
 	TpTaskRow	task;
 	int			keylen;
+	uint32		hash;			/* of the key: sorts and probes without touching it */
 } ScanCall;
 
 /* A session that covered at least one call (the offer comes first). */
@@ -74,11 +76,22 @@ typedef struct KeyEntry
 	TpCallTree	tree;
 } KeyEntry;
 
+/* A slot of the open-addressing table: the key's hash and entry + 1 (0 = empty). */
+typedef struct KeySlot
+{
+	uint32		hash;
+	uint32		entry;
+} KeySlot;
+
+/*
+ * Most sessions carry an id no call has, so a probe must usually end after
+ * touching one slot: the hash is kept in the slot and compared first.
+ */
 typedef struct KeyIndex
 {
 	KeyEntry   *entries;
 	int			nentries;
-	int		   *slots;			/* open addressing: entry + 1, 0 = empty */
+	KeySlot    *slots;
 	uint32		mask;
 } KeyIndex;
 
@@ -87,9 +100,13 @@ call_cmp(const void *a, const void *b)
 {
 	const ScanCall *x = (const ScanCall *) a;
 	const ScanCall *y = (const ScanCall *) b;
-	int			minlen = Min(x->keylen, y->keylen);
-	int			c = memcmp(x->task.bizible_key, y->task.bizible_key, minlen);
+	int			minlen;
+	int			c;
 
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	minlen = Min(x->keylen, y->keylen);
+	c = memcmp(x->task.bizible_key, y->task.bizible_key, minlen);
 	if (c != 0)
 		return c;
 	if (x->keylen != y->keylen)
@@ -100,21 +117,24 @@ call_cmp(const void *a, const void *b)
 }
 
 /* Find the entry of a key, or NULL. */
-static KeyEntry *
-key_lookup(const KeyIndex *index, const char *key, int keylen)
+static inline KeyEntry *
+key_lookup(const KeyIndex *index, const char *key, int keylen, uint32 hash)
 {
-	uint32		h = hash_bytes((const unsigned char *) key, keylen) & index->mask;
+	uint32		h = hash & index->mask;
 
 	for (;;)
 	{
-		int			slot = index->slots[h];
-		KeyEntry   *e;
+		const KeySlot *slot = &index->slots[h];
 
-		if (slot == 0)
+		if (slot->entry == 0)
 			return NULL;
-		e = &index->entries[slot - 1];
-		if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
-			return e;
+		if (slot->hash == hash)
+		{
+			KeyEntry   *e = &index->entries[slot->entry - 1];
+
+			if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+				return e;
+		}
 		h = (h + 1) & index->mask;
 	}
 }
@@ -159,15 +179,17 @@ build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 **times_out)
 	while (nslots < 2 * index->nentries)
 		nslots <<= 1;
 	index->mask = nslots - 1;
-	index->slots = palloc_extended(sizeof(int) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	index->slots = palloc_extended(sizeof(KeySlot) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (i = 0; i < index->nentries; i++)
 	{
 		KeyEntry   *e = &index->entries[i];
-		uint32		h = hash_bytes((const unsigned char *) e->key, e->keylen) & index->mask;
+		uint32		hash = calls[e->first].hash;
+		uint32		h = hash & index->mask;
 
-		while (index->slots[h] != 0)
+		while (index->slots[h].entry != 0)
 			h = (h + 1) & index->mask;
-		index->slots[h] = i + 1;
+		index->slots[h].hash = hash;
+		index->slots[h].entry = i + 1;
 	}
 	*times_out = times;
 }
@@ -308,7 +330,8 @@ consider_session(PassState *st, const SessionRow *row)
 		st->keybuf = MemoryContextAlloc(st->work_ctx, st->keybuf_len);
 	}
 	keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, st->keybuf);
-	e = keylen > 0 ? key_lookup(st->index, st->keybuf, keylen) : NULL;
+	e = keylen > 0 ? key_lookup(st->index, st->keybuf, keylen,
+								hash_bytes((const unsigned char *) st->keybuf, keylen)) : NULL;
 	if (e == NULL)
 	{
 		MemoryContextSwitchTo(st->work_ctx);
@@ -430,6 +453,7 @@ TpRunMergeScan(TpRun *run)
 	int64	   *times;
 	PassState	st;
 	AttrNumber	attnums[SC_WEB + 9];
+	int			nestlevel;
 	double		session_rows;
 	bool		probe;
 	int			i;
@@ -462,6 +486,7 @@ TpRunMergeScan(TpRun *run)
 		if (c->task.occurred_null)
 			TpNullColumnError(&run->tasks, "occurred_at", "task", c->task.task_id);
 		c->keylen = strlen(c->task.bizible_key);
+		c->hash = hash_bytes((const unsigned char *) c->task.bizible_key, c->keylen);
 	}
 	TpStreamClose(&stream);
 
@@ -499,7 +524,18 @@ TpRunMergeScan(TpRun *run)
 																   index.entries[i].keylen));
 			arg = PointerGetDatum(construct_array(keys, index.nentries, TEXTOID, -1, false,
 												  TYPALIGN_INT));
+
+			/*
+			 * The planner prices a long "= ANY" list through an index above a
+			 * sequential scan, yet one index descent per id is what makes
+			 * few calls cheap: plan this query with sequential scans off
+			 * (restored at once; the plan is made when the cursor opens).
+			 */
+			nestlevel = NewGUCNestLevel();
+			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
 			TpStreamOpen(&stream, q.data, 1, &argtype, &arg);
+			AtEOXact_GUC(true, nestlevel);
 		}
 		else
 			TpStreamOpen(&stream, q.data, 0, NULL, NULL);

@@ -1,0 +1,183 @@
+#!/bin/bash
+# touchpoint benchmark: merge_calls against the best plain-SQL formulations of
+# the same result, and against the floor (reading the same columns once), on
+# the same generated data in the same run.  Prints medians and ratios.
+#
+#   bash test/bench/run.sh [--sessions N] [--visitors N] [--tasks N] [--in-window F]
+#                          [--reps N] [--sweep] [--no-plain] [--seed F] [--keep]
+#
+#   --sweep     also time every tasks:sessions ratio from 1:10000 to 1:2
+#   --no-plain  skip the plain-SQL formulations (for very large runs)
+# Uses its own throwaway cluster (port 54340, shared_buffers=$TP_BENCH_SHARED_BUFFERS,
+# default 4GB; otherwise default settings) and stops it at the end unless --keep.
+# Needs only PostgreSQL's own tools (psql), bash and awk.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+
+SESSIONS=2000000 VISITORS=500000 TASKS=200000 IN_WINDOW=0.8 REPS=5 SEED=0.42
+SWEEP=0 PLAIN=1 KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sessions) SESSIONS=$2; shift 2 ;;
+        --visitors) VISITORS=$2; shift 2 ;;
+        --tasks) TASKS=$2; shift 2 ;;
+        --in-window) IN_WINDOW=$2; shift 2 ;;
+        --reps) REPS=$2; shift 2 ;;
+        --seed) SEED=$2; shift 2 ;;
+        --sweep) SWEEP=1; shift ;;
+        --no-plain) PLAIN=0; shift ;;
+        --keep) KEEP=1; shift ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+bash test/scripts/deps.sh >/dev/null
+make -s >/dev/null && make -s install >/dev/null
+
+DIR=${TP_BENCH_DIR:-/tmp/touchpoint-bench}
+if [ ! -f "$DIR/data/PG_VERSION" ]; then
+    bash test/scripts/cluster.sh start "$DIR" 54340 >/dev/null
+    bash test/scripts/cluster.sh stop "$DIR"
+    echo "shared_buffers = '${TP_BENCH_SHARED_BUFFERS:-4GB}'" >>"$DIR/data/postgresql.conf"
+fi
+eval "$(bash test/scripts/cluster.sh start "$DIR" 54340)"
+[ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS touchpoint_bench" -c "CREATE DATABASE touchpoint_bench"
+"${PSQL[@]}" -c "CREATE EXTENSION touchpoint"
+
+echo "touchpoint benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers'), other settings default"
+echo "data: $SESSIONS sessions, $VISITORS visitors, $TASKS tasks, $IN_WINDOW of calls in a session's window, seed $SEED"
+
+generate() {   # generate SESSIONS TASKS [only_tasks]
+    local extra=()
+    [ -n "${3:-}" ] && extra=(-v only_tasks=1)
+    "${PSQL[@]}" -v sessions="$1" -v visitors="$VISITORS" -v tasks="$2" -v in_window="$IN_WINDOW" \
+        -v seed="$SEED" "${extra[@]}" -f test/bench/generate.sql
+}
+start=$(date +%s)
+generate "$SESSIONS" "$TASKS"
+# the plain-SQL formulations get the index a careful user would build
+"${PSQL[@]}" -c "CREATE INDEX bench_sessions_norm ON touchpoint.sessions (lower(btrim(bizible_id)), started_at)" \
+             -c "ANALYZE touchpoint.sessions"
+echo "generated in $(( $(date +%s) - start )) s"
+echo
+
+# The plain-SQL formulations, each producing merge_calls' rows.
+read -r -d '' TASKS_CTE <<'SQL' || true
+WITH t AS (SELECT task_id, lower(btrim(bizible_id)) AS k, NULLIF(btrim(type), '') AS ty,
+                  person_id, phone, subject, occurred_at
+           FROM touchpoint.tasks
+           WHERE NOT is_deleted AND NULLIF(lower(btrim(bizible_id)), '') IS NOT NULL)
+SQL
+COLS="t.task_id, t.k AS bizible_id, t.person_id, s.session_id,
+       COALESCE(t.ty, CASE WHEN s.session_id IS NOT NULL THEN 'Web Visit' ELSE 'Phone Call' END) AS touchpoint_type,
+       COALESCE(t.ty, CASE WHEN s.session_id IS NOT NULL THEN s.medium ELSE 'Phone Call' END) AS medium,
+       t.occurred_at AS touchpoint_date, s.started_at AS session_started_at, s.channel, s.subchannel,
+       s.source, s.campaign, s.ad_content, s.keyword, s.landing_page, s.referrer_page, t.phone, t.subject"
+JOIN_ON="lower(btrim(s.bizible_id)) = t.k AND s.started_at <= t.occurred_at
+         AND s.started_at > t.occurred_at - interval '30 minutes'"
+declare -A QUERY
+QUERY[merge_calls]="SELECT * FROM touchpoint.merge_calls()"
+QUERY[plain_lateral]="$TASKS_CTE SELECT $COLS FROM t LEFT JOIN LATERAL (
+    SELECT * FROM touchpoint.sessions s WHERE $JOIN_ON
+    ORDER BY s.started_at DESC, s.session_id COLLATE \"C\" LIMIT 1) s ON true"
+QUERY[plain_distinct_on]="$TASKS_CTE SELECT DISTINCT ON (t.task_id) $COLS FROM t
+    LEFT JOIN touchpoint.sessions s ON $JOIN_ON
+    ORDER BY t.task_id, s.started_at DESC NULLS LAST, s.session_id COLLATE \"C\""
+QUERY[plain_window]="$TASKS_CTE SELECT task_id, bizible_id, person_id, session_id, touchpoint_type, medium,
+    touchpoint_date, session_started_at, channel, subchannel, source, campaign, ad_content, keyword,
+    landing_page, referrer_page, phone, subject
+    FROM (SELECT $COLS, row_number() OVER (PARTITION BY t.task_id
+                 ORDER BY s.started_at DESC NULLS LAST, s.session_id COLLATE \"C\") AS rn
+          FROM t LEFT JOIN touchpoint.sessions s ON $JOIN_ON) x WHERE rn = 1"
+FLOOR="SELECT (SELECT count(*) FROM touchpoint.sessions s WHERE num_nonnulls(s.session_id, s.bizible_id,
+    s.started_at, s.last_activity_at, s.channel, s.subchannel, s.source, s.medium, s.campaign,
+    s.ad_content, s.keyword, s.landing_page, s.referrer_page) >= 0)
+  + (SELECT count(*) FROM touchpoint.tasks t WHERE num_nonnulls(t.task_id, t.bizible_id, t.type,
+    t.subject, t.phone, t.person_id, t.occurred_at, t.is_deleted) >= 0)"
+
+# median_ms REPS SQL: run SQL REPS times in one session (after one warm-up), median in ms
+median_ms() {
+    local reps=$1 sql=$2 out
+    out=$( { echo '\timing on'; for _ in $(seq 0 "$reps"); do echo "$sql;"; done; } |
+           "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -n +2 | sort -n)
+    echo "$out" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'
+}
+count_of() { "${PSQL[@]}" -At -c "SELECT count(*) FROM ($1) x"; }
+same_rows() {   # same_rows SQL: does it give exactly merge_calls' rows?
+    "${PSQL[@]}" -At -c "SELECT count(*) = 0 FROM ((SELECT * FROM touchpoint.merge_calls() EXCEPT ALL SELECT * FROM ($1) a)
+        UNION ALL (SELECT * FROM ($1) b EXCEPT ALL SELECT * FROM touchpoint.merge_calls())) d" |
+        sed 's/^t$/yes/; s/^f$/NO/'
+}
+row() { printf "%-34s %12s %10s %10s %s\n" "$@"; }
+
+# peak anonymous memory of the backend that runs SQL (RssAnon, polled every 20 ms)
+peak_memory_mb() {
+    local sql=$1 pid peak=0 rss
+    "${PSQL[@]}" -v ON_ERROR_STOP=1 -c "SET application_name = 'tp_bench_mem'" -c "SELECT pg_sleep(0.5)" \
+        -c "SELECT count(*) FROM ($sql) x" >/dev/null &
+    local client=$!
+    for _ in $(seq 1 100); do
+        pid=$(psql -X -At -d touchpoint_bench -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'tp_bench_mem'" || true)
+        [ -n "$pid" ] && break
+        sleep 0.02
+    done
+    while kill -0 $client 2>/dev/null; do
+        rss=$(awk '/^RssAnon:/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
+        [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+        sleep 0.02
+    done
+    wait $client
+    echo "$peak" | awk '{printf "%.1f", $1/1024}'
+}
+
+echo "== merge_calls and the plain-SQL formulations (median of $REPS runs, output consumed by count(*))"
+row "query" "rows" "median ms" "x merge" "same rows as merge_calls"
+m=$(median_ms "$REPS" "SELECT count(*) FROM (${QUERY[merge_calls]}) x")
+row merge_calls "$(count_of "${QUERY[merge_calls]}")" "$m" "1.00" "-"
+best_plain=""
+if [ $PLAIN = 1 ]; then
+    for q in plain_lateral plain_distinct_on plain_window; do
+        t=$(median_ms "$REPS" "SELECT count(*) FROM (${QUERY[$q]}) x")
+        row "$q" "$(count_of "${QUERY[$q]}")" "$t" "$(awk -v a="$t" -v b="$m" 'BEGIN {printf "%.2f", a/b}')" "$(same_rows "${QUERY[$q]}")"
+        if [ -z "$best_plain" ] || awk -v a="$t" -v b="$best_plain" 'BEGIN {exit !(a < b)}'; then best_plain=$t; fi
+    done
+fi
+f=$(median_ms "$REPS" "$FLOOR")
+row "floor: read the same columns" "-" "$f" "$(awk -v a="$f" -v b="$m" 'BEGIN {printf "%.2f", a/b}')" "-"
+f1=$(median_ms "$REPS" "SET max_parallel_workers_per_gather = 0; $FLOOR")
+row "floor, one process" "-" "$f1" "$(awk -v a="$f1" -v b="$m" 'BEGIN {printf "%.2f", a/b}')" "-"
+echo
+[ -n "$best_plain" ] && echo "merge_calls is $(awk -v a="$best_plain" -v b="$m" 'BEGIN {printf "%.2f", a/b}')x faster than the fastest plain-SQL formulation"
+echo "merge_calls takes $(awk -v a="$m" -v b="$f" 'BEGIN {printf "%.2f", a/b}')x the floor ($(awk -v a="$m" -v b="$f1" 'BEGIN {printf "%.2f", a/b}')x the one-process floor)"
+echo
+
+task=$("${PSQL[@]}" -At -c "SELECT task_id FROM touchpoint.tasks ORDER BY task_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM touchpoint.tasks)")
+e=$(median_ms 21 "SELECT * FROM touchpoint.explain_call('$task')")
+echo "explain_call('$task'): median $e ms over 21 runs"
+echo "peak memory of the backend during merge_calls: $(peak_memory_mb "${QUERY[merge_calls]}") MB anonymous (RssAnon); idle backend: $(peak_memory_mb "SELECT 1") MB"
+r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh()")
+r2=$(median_ms 3 "SELECT * FROM touchpoint.refresh()")
+echo "refresh(): first (plain) $r1 ms; concurrent median $r2 ms = $(awk -v a="$r2" -v b="$m" 'BEGIN {printf "%.2f", a/b}')x merge_calls"
+
+if [ $SWEEP = 1 ]; then
+    echo
+    echo "== every tasks:sessions ratio (median of 3 runs, ms)"
+    printf "%-10s %9s %12s %12s %12s %12s %9s\n" ratio tasks merge_calls lateral distinct_on window "best/merge"
+    for div in 10000 1000 100 10 2; do
+        n=$(( SESSIONS / div ))
+        generate "$SESSIONS" "$n" only_tasks
+        mm=$(median_ms 3 "SELECT count(*) FROM (${QUERY[merge_calls]}) x")
+        best=""; cells=()
+        for q in plain_lateral plain_distinct_on plain_window; do
+            t=$(median_ms 3 "SELECT count(*) FROM (${QUERY[$q]}) x")
+            cells+=("$t")
+            if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN {exit !(a < b)}'; then best=$t; fi
+        done
+        printf "%-10s %9s %12s %12s %12s %12s %9s\n" "1:$div" "$n" "$mm" "${cells[0]}" "${cells[1]}" "${cells[2]}" \
+            "$(awk -v a="$best" -v b="$mm" 'BEGIN {printf "%.2f", a/b}')"
+    done
+fi
