@@ -93,7 +93,24 @@ typedef struct KeyIndex
 	int			nentries;
 	KeySlot    *slots;
 	uint32		mask;
+	uint64	   *filter;			/* one bit per hash value mod filter size */
+	uint32		filter_mask;	/* bits - 1 */
 } KeyIndex;
+
+/*
+ * The filter is small enough to stay in the CPU cache (at most 256 kB), so
+ * most sessions whose id no call carries are dismissed without touching the
+ * larger slot table.
+ */
+#define TP_FILTER_MAX_BITS (1U << 21)
+
+static inline bool
+filter_may_contain(const KeyIndex *index, uint32 hash)
+{
+	uint32		bit = (hash >> 7) & index->filter_mask;
+
+	return (index->filter[bit >> 6] >> (bit & 63)) & 1;
+}
 
 static int
 call_cmp(const void *a, const void *b)
@@ -122,6 +139,8 @@ key_lookup(const KeyIndex *index, const char *key, int keylen, uint32 hash)
 {
 	uint32		h = hash & index->mask;
 
+	if (!filter_may_contain(index, hash))
+		return NULL;
 	for (;;)
 	{
 		const KeySlot *slot = &index->slots[h];
@@ -190,6 +209,22 @@ build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 **times_out)
 			h = (h + 1) & index->mask;
 		index->slots[h].hash = hash;
 		index->slots[h].entry = i + 1;
+	}
+
+	/* the filter: about 10 bits per id, at most TP_FILTER_MAX_BITS */
+	{
+		uint32		bits = 64;
+
+		while (bits < TP_FILTER_MAX_BITS && bits < (uint32) index->nentries * 10)
+			bits <<= 1;
+		index->filter_mask = bits - 1;
+		index->filter = palloc0(bits / 8);
+		for (i = 0; i < index->nentries; i++)
+		{
+			uint32		bit = (calls[index->entries[i].first].hash >> 7) & index->filter_mask;
+
+			index->filter[bit >> 6] |= UINT64CONST(1) << (bit & 63);
+		}
 	}
 	*times_out = times;
 }

@@ -51,6 +51,16 @@ tail -3 "$WORK/dump_restore.log"
 [ $status != 0 ] && cat "$WORK/dump_restore.log"
 record dump_restore $status
 
+echo "== benchmark smoke test (tiny scale: the plain-SQL formulations give merge_calls' rows)"
+BENCH_DIR=$(mktemp -d /tmp/touchpoint-bench-smoke.XXXXXX)
+TP_BENCH_DIR=$BENCH_DIR TP_BENCH_SHARED_BUFFERS=128MB \
+    bash test/bench/run.sh --sessions 20000 --visitors 5000 --tasks 2000 --reps 1 >"$WORK/bench.log" 2>&1
+status=$?
+grep -E "^(merge_calls|plain_|floor)" "$WORK/bench.log"
+if [ $status = 0 ] && [ "$(grep -c '^plain_.* yes$' "$WORK/bench.log")" = 3 ]; then record bench_smoke 0
+else cat "$WORK/bench.log"; record bench_smoke 1; fi
+rm -rf "$BENCH_DIR"
+
 echo
 if [ $failed != 0 ]; then echo "failed: ${failures[*]}"; fi
 echo "$passed passed, $failed failed"

@@ -41,6 +41,7 @@ if [ ! -f "$DIR/data/PG_VERSION" ]; then
     bash test/scripts/cluster.sh stop "$DIR"
     echo "shared_buffers = '${TP_BENCH_SHARED_BUFFERS:-4GB}'" >>"$DIR/data/postgresql.conf"
 fi
+bash test/scripts/cluster.sh stop "$DIR"    # a cluster left running by --keep
 eval "$(bash test/scripts/cluster.sh start "$DIR" 54340)"
 [ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
