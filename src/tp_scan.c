@@ -373,14 +373,15 @@ consider_session(PassState *st, const SessionRow *row)
 		return;					/* an id no call carries */
 	}
 
+	/* A NULL id or start is an error even when the session covers nothing. */
 	d = row_get(row, SC_ID, &isnull);
 	if (isnull)
 		TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
 						  pnstrdup(st->keybuf, keylen));
-	session_id = TextDatumGetCString(d);
 	d = row_get(row, SC_STARTED, &isnull);
 	if (isnull)
-		TpNullColumnError(&run->sessions, "started_at", "session", session_id);
+		TpNullColumnError(&run->sessions, "started_at", "session",
+						  TextDatumGetCString(row_get(row, SC_ID, &isnull)));
 	started_at = DatumGetTimestampTz(d);
 	d = row_get(row, SC_LAST, &last_null);
 	if (!last_null)
@@ -392,10 +393,14 @@ consider_session(PassState *st, const SessionRow *row)
 	end = tp_time_add(anchor, run->window);
 
 	MemoryContextSwitchTo(st->work_ctx);
+	/* Most sessions of a called id cover none of its calls: copy nothing then. */
 	if (tp_calltree_count(&e->tree, started_at, end) > 0)
 	{
-		ScanSession *kept = keep_session(row, started_at, last_null, last_activity, session_id);
+		ScanSession *kept;
 
+		session_id = TextDatumGetCString(row_get(row, SC_ID, &isnull));
+		kept = keep_session(row, started_at, last_null, last_activity, session_id);
+		pfree(session_id);
 		tp_calltree_offer(&e->tree, &kept->offer, end);
 		st->kept++;
 	}
