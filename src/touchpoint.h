@@ -171,6 +171,7 @@ typedef struct TpRun
 	void	   *emit_state;
 } TpRun;
 
+extern const char *const tp_web_columns[9];
 extern const TpColumn tp_session_columns[];
 extern const int tp_session_ncolumns;
 extern const TpColumn tp_task_columns[];

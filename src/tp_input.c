@@ -42,6 +42,12 @@ const TpColumn tp_session_columns[] = {
 };
 const int	tp_session_ncolumns = lengthof(tp_session_columns);
 
+/* A session's web columns, in the order of TpSessionData.web. */
+const char *const tp_web_columns[9] = {
+	"channel", "subchannel", "source", "medium", "campaign",
+	"ad_content", "keyword", "landing_page", "referrer_page"
+};
+
 /* The columns every tasks input must have (SPEC §2). */
 const TpColumn tp_task_columns[] = {
 	{"task_id", TP_COL_ID},

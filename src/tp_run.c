@@ -38,11 +38,6 @@
 #define TQ_PHONE 7
 #define TQ_SUBJECT 8
 
-static const char *const web_columns[9] = {
-	"channel", "subchannel", "source", "medium", "campaign",
-	"ad_content", "keyword", "landing_page", "referrer_page"
-};
-
 /* A session row while a group is being loaded (sorted as a unit). */
 typedef struct LoadedRow
 {
@@ -114,7 +109,7 @@ build_session_query(StringInfo q, TpRun *run, bool probe)
 		for (w = 0; w < 9; w++)
 		{
 			appendStringInfoString(q, ", ");
-			TpAppendColumn(q, in, TpColumnIndex(in, web_columns[w]));
+			TpAppendColumn(q, in, TpColumnIndex(in, tp_web_columns[w]));
 		}
 	appendStringInfo(q, " FROM %s i WHERE %s(", in->qualified_name, run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));

@@ -46,11 +46,6 @@
 #define SC_ID 4
 #define SC_WEB 5
 
-static const char *const scan_web_columns[9] = {
-	"channel", "subchannel", "source", "medium", "campaign",
-	"ad_content", "keyword", "landing_page", "referrer_page"
-};
-
 /* One call, with its task row. */
 typedef struct ScanCall
 {
@@ -265,7 +260,7 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 	for (w = 0; w < 9; w++)
 	{
 		appendStringInfoString(q, ", ");
-		TpAppendColumn(q, in, TpColumnIndex(in, scan_web_columns[w]));
+		TpAppendColumn(q, in, TpColumnIndex(in, tp_web_columns[w]));
 	}
 	appendStringInfo(q, " FROM %s i", in->qualified_name);
 	if (probe)
