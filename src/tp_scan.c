@@ -262,13 +262,27 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 		appendStringInfoString(q, ", ");
 		TpAppendColumn(q, in, TpColumnIndex(in, tp_web_columns[w]));
 	}
-	appendStringInfo(q, " FROM %s i", in->qualified_name);
-	if (probe)
+	if (!probe)
 	{
-		appendStringInfo(q, " WHERE %s(", run->key_function);
-		TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-		appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) ANY ($1)");
+		appendStringInfo(q, " FROM %s i", in->qualified_name);
+		return;
 	}
+
+	/*
+	 * One index range per called id, like a LATERAL probe: the sessions of
+	 * that id that can cover one of its calls, started_at in (lo, hi].
+	 */
+	appendStringInfo(q, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+					 " pg_catalog.unnest($2::pg_catalog.timestamptz[]),"
+					 " pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS k(key, lo, hi)"
+					 " JOIN %s i ON %s(",
+					 in->qualified_name, run->key_function);
+	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
+	appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) k.key AND ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
+	appendStringInfoString(q, " OPERATOR(pg_catalog.>) k.lo AND ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
+	appendStringInfoString(q, " OPERATOR(pg_catalog.<=) k.hi");
 }
 
 /*
@@ -551,25 +565,44 @@ TpRunMergeScan(TpRun *run)
 		if (probe)
 		{
 			Datum	   *keys = palloc(sizeof(Datum) * index.nentries);
-			Oid			argtype = TEXTARRAYOID;
-			Datum		arg;
+			Datum	   *los = palloc(sizeof(Datum) * index.nentries);
+			Datum	   *his = palloc(sizeof(Datum) * index.nentries);
+			Oid			argtypes[3] = {TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+			Datum		args[3];
 
 			for (i = 0; i < index.nentries; i++)
-				keys[i] = PointerGetDatum(cstring_to_text_with_len(index.entries[i].key,
-																   index.entries[i].keylen));
-			arg = PointerGetDatum(construct_array(keys, index.nentries, TEXTOID, -1, false,
-												  TYPALIGN_INT));
+			{
+				KeyEntry   *e = &index.entries[i];
+				int64		first = times[e->first];
+				int64		last = times[e->first + e->ncalls - 1];
+
+				keys[i] = PointerGetDatum(cstring_to_text_with_len(e->key, e->keylen));
+				/* a session covers a call only if it started within the window before it */
+				los[i] = TimestampTzGetDatum(run->anchor == TP_ANCHOR_SESSION_START ?
+											 tp_time_add(first, -run->window) : DT_NOBEGIN);
+				his[i] = TimestampTzGetDatum(last);
+			}
+			args[0] = PointerGetDatum(construct_array(keys, index.nentries, TEXTOID, -1, false,
+													  TYPALIGN_INT));
+			args[1] = PointerGetDatum(construct_array(los, index.nentries, TIMESTAMPTZOID, 8,
+													  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			args[2] = PointerGetDatum(construct_array(his, index.nentries, TIMESTAMPTZOID, 8,
+													  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 
 			/*
-			 * The planner prices a long "= ANY" list through an index above a
-			 * sequential scan, yet one index descent per id is what makes
-			 * few calls cheap: plan this query with sequential scans off
-			 * (restored at once; the plan is made when the cursor opens).
+			 * Meant as one index descent per id (a nested loop over the ids),
+			 * which the planner underrates for a long list: sequential and
+			 * bitmap scans are discouraged while the cursor opens (the plan
+			 * is made then) and restored at once.  Joins stay free, so a
+			 * relation without a usable index still gets one hash join over
+			 * one scan, never a scan per id.
 			 */
 			nestlevel = NewGUCNestLevel();
 			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 									 GUC_ACTION_SAVE, true, 0, false);
-			TpStreamOpen(&stream, q.data, 1, &argtype, &arg);
+			(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			TpStreamOpen(&stream, q.data, 3, argtypes, args);
 			AtEOXact_GUC(true, nestlevel);
 		}
 		else
