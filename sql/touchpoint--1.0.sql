@@ -319,7 +319,8 @@ RETURN CASE WHEN present OPERATOR(pg_catalog.>) 0
  *   first_visit each journey's earliest session of any of its BizibleIds,
  *               when it started before the journey's first conversion and
  *               holds no touchpoint of its own
- *   positions   FT, LC, PostLC over the union
+ *   positions   FT, LC, PostLC over the union (the session's web columns
+ *               ride along as s_*, so sessions are joined once per branch)
  */
 CREATE VIEW @extschema@.touchpoints_live AS
 WITH placed AS MATERIALIZED (
@@ -424,7 +425,10 @@ all_touchpoints AS (
                 ELSE c.call_type END AS touchpoint_type,
            c.event_at AS touchpoint_date,
            CASE WHEN c.kind OPERATOR(pg_catalog.=) 'call' THEN c.call_medium ELSE s.medium END AS medium,
-           c.form_url, c.session_conversions, true AS is_conversion
+           c.form_url, c.session_conversions, true AS is_conversion,
+           s.channel AS s_channel, s.subchannel AS s_subchannel, s.source AS s_source,
+           s.medium AS s_medium, s.campaign AS s_campaign, s.ad_content AS s_ad_content,
+           s.keyword AS s_keyword, s.landing_page AS s_landing_page, s.referrer_page AS s_referrer_page
     FROM conversion c
     LEFT JOIN @extschema@.sessions s ON s.session_id OPERATOR(pg_catalog.=) c.session_id
     UNION ALL
@@ -433,7 +437,10 @@ all_touchpoints AS (
            CASE WHEN pg_catalog.starts_with(fv.journey_id, 'anon:') THEN NULL ELSE fv.journey_id END,
            @extschema@.bizible_key(s.bizible_id), fv.session_id,
            'visit', fv.session_id, 0,
-           'Web Visit', fv.started_at, s.medium, NULL, 0, false
+           'Web Visit', fv.started_at, s.medium, NULL, 0, false,
+           s.channel AS s_channel, s.subchannel AS s_subchannel, s.source AS s_source,
+           s.medium AS s_medium, s.campaign AS s_campaign, s.ad_content AS s_ad_content,
+           s.keyword AS s_keyword, s.landing_page AS s_landing_page, s.referrer_page AS s_referrer_page
     FROM first_visit fv
     JOIN @extschema@.sessions s ON s.session_id OPERATOR(pg_catalog.=) fv.session_id
 ),
@@ -448,17 +455,18 @@ ordered AS (
 SELECT o.touchpoint_id, o.journey_id, o.person_id, o.bizible_id, o.session_id,
        o.source_kind, o.source_id, o.touchpoint_type, o.touchpoint_date,
        CASE WHEN o.session_id IS NULL THEN 'Offline'
-            WHEN pg_catalog.btrim(s.channel) OPERATOR(pg_catalog.<>) '' THEN s.channel
+            WHEN pg_catalog.btrim(o.s_channel) OPERATOR(pg_catalog.<>) '' THEN o.s_channel
             ELSE COALESCE(cls.rule[1],
-                          CASE WHEN pg_catalog.btrim(COALESCE(s.medium, '') OPERATOR(pg_catalog.||) COALESCE(s.source, '')
-                                   OPERATOR(pg_catalog.||) COALESCE(s.campaign, '') OPERATOR(pg_catalog.||) COALESCE(s.referrer_page, ''))
+                          CASE WHEN pg_catalog.btrim(COALESCE(o.s_medium, '') OPERATOR(pg_catalog.||) COALESCE(o.s_source, '')
+                                   OPERATOR(pg_catalog.||) COALESCE(o.s_campaign, '') OPERATOR(pg_catalog.||) COALESCE(o.s_referrer_page, ''))
                                    OPERATOR(pg_catalog.<>) ''
                                THEN 'Other' ELSE 'Direct' END) END AS channel,
        CASE WHEN o.session_id IS NULL THEN NULL
-            WHEN pg_catalog.btrim(s.channel) OPERATOR(pg_catalog.<>) '' THEN s.subchannel
+            WHEN pg_catalog.btrim(o.s_channel) OPERATOR(pg_catalog.<>) '' THEN o.s_subchannel
             ELSE cls.rule[2] END AS subchannel,
-       s.source, o.medium, s.campaign, s.ad_content, s.keyword,
-       s.landing_page, s.referrer_page, o.form_url,
+       o.s_source AS source, o.medium, o.s_campaign AS campaign, o.s_ad_content AS ad_content,
+       o.s_keyword AS keyword, o.s_landing_page AS landing_page, o.s_referrer_page AS referrer_page,
+       o.form_url,
        pg_catalog.concat_ws(',',
            CASE WHEN o.journey_rank OPERATOR(pg_catalog.=) 1 THEN 'FT' END,
            CASE WHEN o.conversion_rank OPERATOR(pg_catalog.=) 1 THEN 'LC' END,
@@ -467,13 +475,12 @@ SELECT o.touchpoint_id, o.journey_id, o.person_id, o.bizible_id, o.session_id,
        COALESCE(o.conversion_rank OPERATOR(pg_catalog.=) 1, false) AS is_lead_creation,
        o.session_conversions::pg_catalog.int4 AS session_conversions
 FROM ordered o
-LEFT JOIN @extschema@.sessions s ON s.session_id OPERATOR(pg_catalog.=) o.session_id
 CROSS JOIN (SELECT @extschema@.channel_rules_array() AS rules) r
 LEFT JOIN LATERAL (
     -- sessions without a channel are classified by the channel rules (SPEC §6)
-    SELECT @extschema@.classify_channel(r.rules, s.medium, s.source, s.campaign,
-                                        s.landing_page, s.referrer_page) AS rule
-    WHERE o.session_id IS NOT NULL AND COALESCE(pg_catalog.btrim(s.channel), '') OPERATOR(pg_catalog.=) ''
+    SELECT @extschema@.classify_channel(r.rules, o.s_medium, o.s_source, o.s_campaign,
+                                        o.s_landing_page, o.s_referrer_page) AS rule
+    WHERE o.session_id IS NOT NULL AND COALESCE(pg_catalog.btrim(o.s_channel), '') OPERATOR(pg_catalog.=) ''
 ) cls ON true;
 COMMENT ON VIEW @extschema@.touchpoints_live IS
 'the touchpoints as of now; touchpoint.touchpoints is its refreshed copy';

@@ -62,10 +62,37 @@ static char *pending_bad_anchor = NULL;
 
 PGDLLEXPORT void _PG_init(void);
 
+/* What can be wrong with an interval as a window. */
+typedef enum WindowProblem
+{
+	WINDOW_OK,
+	WINDOW_HAS_MONTHS,
+	WINDOW_OUT_OF_RANGE,
+	WINDOW_NOT_POSITIVE
+} WindowProblem;
+
 /*
- * Parse an interval without throwing.  A window is a fixed duration: days
- * count 24 hours, a month part is refused.  Returns NULL when fine, else
- * what is wrong.
+ * The one rule for a window, from the setting or the argument: a fixed
+ * duration, so days count 24 hours (a window never stretches or shrinks
+ * across a daylight-saving change) and a month part is refused (months have
+ * no fixed length); it must be greater than zero.
+ */
+static WindowProblem
+window_usecs(const Interval *span, int64 *usecs)
+{
+	if (span->month != 0)
+		return WINDOW_HAS_MONTHS;
+	if (pg_mul_s64_overflow((int64) span->day, USECS_PER_DAY, usecs) ||
+		pg_add_s64_overflow(*usecs, span->time, usecs))
+		return WINDOW_OUT_OF_RANGE;
+	if (*usecs <= 0)
+		return WINDOW_NOT_POSITIVE;
+	return WINDOW_OK;
+}
+
+/*
+ * Parse the setting's text without throwing (a GUC check hook must not).
+ * Returns NULL when fine, else what is wrong, as a detail sentence.
  */
 static const char *
 parse_window(const char *str, int64 *usecs)
@@ -78,7 +105,6 @@ parse_window(const char *str, int64 *usecs)
 	int			dterr;
 	struct pg_itm_in itm_in;
 	Interval	span;
-	int64		total;
 
 	if (str == NULL || strlen(str) >= sizeof(workbuf) - 1)
 		return "It is not an interval.";
@@ -96,14 +122,17 @@ parse_window(const char *str, int64 *usecs)
 		return "It is not an interval.";
 	if (itmin2interval(&itm_in, &span) != 0)
 		return "It is out of range.";
-	if (span.month != 0)
-		return "A window must not have a month or year part: months have no fixed length.";
-	if (pg_mul_s64_overflow((int64) span.day, USECS_PER_DAY, &total) ||
-		pg_add_s64_overflow(total, span.time, &total))
-		return "It is out of range.";
-	if (total <= 0)
-		return "A window must be greater than zero.";
-	*usecs = total;
+	switch (window_usecs(&span, usecs))
+	{
+		case WINDOW_OK:
+			return NULL;
+		case WINDOW_HAS_MONTHS:
+			return "A window must not have a month or year part: months have no fixed length.";
+		case WINDOW_OUT_OF_RANGE:
+			return "It is out of range.";
+		case WINDOW_NOT_POSITIVE:
+			return "A window must be greater than zero.";
+	}
 	return NULL;
 }
 
@@ -218,38 +247,38 @@ TpCheckSettings(void)
 				 errhint("Available values: session_start, last_activity.")));
 }
 
-/*
- * Resolve the window for one call, in microseconds.  NULL means the setting.
- * A window is a fixed duration: days count as 24 hours (so a window never
- * stretches or shrinks across a daylight-saving change) and a month part is
- * refused, since months have no fixed length.
- */
+/* Resolve the window for one call, in microseconds; NULL means the setting. */
 int64
 TpResolveWindow(Interval *window_arg)
 {
-	int64		usecs;
+	int64		usecs = 0;
 
 	if (window_arg == NULL)
 		return tp_session_window_usecs;
 
-	if (window_arg->month != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("session window must not have a month or year part"),
-				 errdetail("Months have no fixed length, so a window of \"%d month(s)\" is ambiguous.",
-						   window_arg->month),
-				 errhint("Write the window in days, hours or minutes, e.g. interval '30 days'.")));
-
-	if (pg_mul_s64_overflow((int64) window_arg->day, USECS_PER_DAY, &usecs) ||
-		pg_add_s64_overflow(usecs, window_arg->time, &usecs))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("session window is out of range")));
-
-	if (usecs <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("session window must be greater than zero"),
-				 errhint("Pass a positive interval such as interval '30 minutes', or NULL to use touchpoint.session_window.")));
+	switch (window_usecs(window_arg, &usecs))
+	{
+		case WINDOW_OK:
+			break;
+		case WINDOW_HAS_MONTHS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("session window must not have a month or year part"),
+					 errdetail("Months have no fixed length, so a window of \"%d month(s)\" is ambiguous.",
+							   window_arg->month),
+					 errhint("Write the window in days, hours or minutes, e.g. interval '30 days'.")));
+			break;
+		case WINDOW_OUT_OF_RANGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("session window is out of range")));
+			break;
+		case WINDOW_NOT_POSITIVE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("session window must be greater than zero"),
+					 errhint("Pass a positive interval such as interval '30 minutes', or NULL to use touchpoint.session_window.")));
+			break;
+	}
 	return usecs;
 }

@@ -185,7 +185,7 @@ extern void TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc);
 extern void TpNullColumnError(TpInput *in, const char *column, const char *row_kind,
 							  const char *row_id);
 
-/* merge_calls' one-pass strategy (tp_scan.c); returns false when it declines. */
-extern bool TpRunMergeScan(TpRun *run);
+/* merge_calls' one-pass and probe strategies (tp_scan.c). */
+extern void TpRunMergeScan(TpRun *run);
 
 #endif							/* TOUCHPOINT_H */

@@ -11,10 +11,10 @@
  * TpCallTree): O(sessions + calls log calls) time, memory O(calls + sessions
  * that cover a call), never O(sessions).
  *
- * With few calls against many sessions the sessions are fetched by
- * normalised BizibleId (= ANY of the calls' ids), so an index such as
- * touchpoint.sessions' serves them; otherwise the whole relation is scanned
- * with no sort and no per-row SQL function.
+ * With few calls against many sessions only the sessions that can cover
+ * them are fetched, one index range per called id; otherwise the whole
+ * relation is read with no sort and no per-row SQL function (straight from
+ * the heap for a plain table without row-level security).
  */
 #include "postgres.h"
 
@@ -39,12 +39,24 @@
 /* Probe by BizibleId when sessions outnumber distinct ids this many times. */
 #define TP_PROBE_RATIO 64
 
-/* Columns of the sessions query. */
+/* Columns of the sessions query (1-based), then the nine web columns. */
 #define SC_BIZIBLE 1
 #define SC_STARTED 2
 #define SC_LAST 3
 #define SC_ID 4
 #define SC_WEB 5
+#define SC_COUNT (SC_WEB + 9)
+
+/* The input column read as SC_* column c. */
+static const char *
+sc_column(int c)
+{
+	static const char *const first[] = {
+		NULL, "bizible_id", "started_at", "last_activity_at", "session_id"
+	};
+
+	return c < SC_WEB ? first[c] : tp_web_columns[c - SC_WEB];
+}
 
 /* One call, with its task row. */
 typedef struct ScanCall
@@ -252,25 +264,19 @@ estimated_rows(Oid relid)
 	return rows;
 }
 
-/* The sessions query: every session, or those of the calls' ids ($1). */
+/* The sessions query: every session, or those that may cover a call ($1-$3). */
 static void
 build_sessions_query(StringInfo q, TpRun *run, bool probe)
 {
 	TpInput    *in = &run->sessions;
-	int			w;
+	int			c;
 
 	appendStringInfoString(q, "SELECT ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	appendStringInfoString(q, ", ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-	appendStringInfoString(q, ", ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "last_activity_at"));
-	appendStringInfoString(q, ", ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
-	for (w = 0; w < 9; w++)
+	for (c = 1; c < SC_COUNT; c++)
 	{
-		appendStringInfoString(q, ", ");
-		TpAppendColumn(q, in, TpColumnIndex(in, tp_web_columns[w]));
+		if (c > 1)
+			appendStringInfoString(q, ", ");
+		TpAppendColumn(q, in, TpColumnIndex(in, sc_column(c)));
 	}
 	if (!probe)
 	{
@@ -325,7 +331,6 @@ typedef struct PassState
 	MemoryContext row_ctx;
 	char	   *keybuf;
 	int			keybuf_len;
-	uint64		kept;			/* sessions that covered a call */
 } PassState;
 
 /* Copy a session that covers calls into long-lived memory. */
@@ -421,7 +426,6 @@ consider_session(PassState *st, const SessionRow *row)
 		kept = keep_session(row, started_at, last_null, last_activity, session_id);
 		pfree(session_id);
 		tp_calltree_offer(&e->tree, &kept->offer, end);
-		st->kept++;
 	}
 }
 
@@ -434,11 +438,6 @@ consider_session(PassState *st, const SessionRow *row)
 static bool
 direct_scan_possible(TpRun *run, AttrNumber *attnums)
 {
-	static const char *const names[] = {
-		NULL, "bizible_id", "started_at", "last_activity_at", "session_id",
-		"channel", "subchannel", "source", "medium", "campaign",
-		"ad_content", "keyword", "landing_page", "referrer_page"
-	};
 	Oid			relid = run->sessions.relid;
 	int			c;
 
@@ -446,9 +445,9 @@ direct_scan_possible(TpRun *run, AttrNumber *attnums)
 		return false;
 	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
 		return false;
-	for (c = 1; c < (int) lengthof(names); c++)
+	for (c = 1; c < SC_COUNT; c++)
 	{
-		AttrNumber	attnum = get_attnum(relid, names[c]);
+		AttrNumber	attnum = get_attnum(relid, sc_column(c));
 		Oid			type = getBaseType(get_atttype(relid, attnum));
 
 		if (c == SC_STARTED || c == SC_LAST)
@@ -487,12 +486,8 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	table_close(rel, AccessShareLock);
 }
 
-/*
- * Run merge_calls by one pass over the sessions.  Returns false, having
- * done nothing, when the caller should use the sorted strategy instead
- * (never for merge_calls today; kept so the choice stays in one place).
- */
-bool
+/* Run merge_calls by one pass over the sessions (or the probe by id). */
+void
 TpRunMergeScan(TpRun *run)
 {
 	MemoryContext caller_ctx = CurrentMemoryContext;
@@ -511,7 +506,7 @@ TpRunMergeScan(TpRun *run)
 	KeyIndex	index;
 	int64	   *times;
 	PassState	st;
-	AttrNumber	attnums[SC_WEB + 9];
+	AttrNumber	attnums[SC_COUNT];
 	int			nestlevel;
 	double		session_rows;
 	bool		probe;
@@ -665,5 +660,4 @@ TpRunMergeScan(TpRun *run)
 	SPI_finish();
 	MemoryContextDelete(row_ctx);
 	MemoryContextDelete(work_ctx);
-	return true;
 }

@@ -76,13 +76,6 @@ text_or_null(const char *s, bool *isnull)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
-/* The anchor of session i of a group under the run's setting. */
-static TimestampTz
-session_anchor(const TpLoadedGroup *g, int i)
-{
-	return g->sessions[i].anchor;
-}
-
 /* occurred - anchor as SQL would compute it, or NULL for infinities. */
 static Datum
 gap_interval(TimestampTz occurred, TimestampTz anchor, bool *isnull)
@@ -246,7 +239,7 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 				TimestampTz occ = task->occurred_at;
 				bool		by_activity = (run->anchor == TP_ANCHOR_LAST_ACTIVITY &&
 										   !g->data[idx].last_activity_null);
-				TimestampTz anchor = session_anchor(g, idx);
+				TimestampTz anchor = g->sessions[idx].anchor;
 				bool		dates = different_days(occ, s->started_at) ||
 					different_days(occ, anchor);
 				int64		gap = TIMESTAMP_NOT_FINITE(occ) || TIMESTAMP_NOT_FINITE(anchor) ?
@@ -379,7 +372,7 @@ emit_explanation(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 		values[3] = text_or_null(g->sessions[idx].session_id, &nulls[3]);
 		values[4] = TimestampTzGetDatum(g->sessions[idx].started_at);
 		nulls[4] = false;
-		values[5] = gap_interval(task->occurred_at, session_anchor(g, idx), &nulls[5]);
+		values[5] = gap_interval(task->occurred_at, g->sessions[idx].anchor, &nulls[5]);
 	}
 	values[6] = CStringGetTextDatum(explain_detail(run, task, status, g, idx));
 	nulls[6] = false;
@@ -426,8 +419,10 @@ tp_merge_calls(PG_FUNCTION_ARGS)
 	run.with_web_data = true;
 	run.skip_unmatchable = true;
 	run.emit = emit_touchpoint;
-	if (run.strategy == TP_STRATEGY_SORTED || !TpRunMergeScan(&run))
+	if (run.strategy == TP_STRATEGY_SORTED)
 		TpRunMerge(&run);
+	else
+		TpRunMergeScan(&run);
 	return (Datum) 0;
 }
 
