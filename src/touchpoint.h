@@ -75,7 +75,7 @@ typedef struct TpInput
 	const TpColumn *columns;
 	int			ncolumns;
 	bool	   *needs_text_cast;	/* per column: append ::text in queries */
-	bool	   *needs_ts_cast;	/* per column: domain over timestamptz */
+	bool	   *needs_base_cast;	/* per column: a domain, cast to timestamptz/bool */
 } TpInput;
 
 extern void TpCheckInput(TpInput *input, Datum reloid, bool isnull,

@@ -159,7 +159,7 @@ TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
 				 errdetail("Only tables, views, materialized views, partitioned and foreign tables can be read.")));
 
 	input->needs_text_cast = palloc0(sizeof(bool) * ncolumns);
-	input->needs_ts_cast = palloc0(sizeof(bool) * ncolumns);
+	input->needs_base_cast = palloc0(sizeof(bool) * ncolumns);
 	for (i = 0; i < ncolumns; i++)
 	{
 		AttrNumber	attnum = get_attnum(relid, columns[i].name);
@@ -195,7 +195,7 @@ TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
 		input->needs_text_cast[i] = (columns[i].kind != TP_COL_TIMESTAMPTZ &&
 									 columns[i].kind != TP_COL_BOOL &&
 									 typid != TEXTOID);
-		input->needs_ts_cast[i] = (columns[i].kind == TP_COL_TIMESTAMPTZ &&
+		input->needs_base_cast[i] = (columns[i].kind == TP_COL_TIMESTAMPTZ &&
 								   typid != TIMESTAMPTZOID) ||
 			(columns[i].kind == TP_COL_BOOL && typid != BOOLOID);
 	}
@@ -235,7 +235,7 @@ TpAppendColumn(StringInfo buf, const TpInput *input, int col)
 	appendStringInfo(buf, "i.%s", quote_identifier(input->columns[col].name));
 	if (input->needs_text_cast[col])
 		appendStringInfoString(buf, "::pg_catalog.text");
-	else if (input->needs_ts_cast[col])
+	else if (input->needs_base_cast[col])
 		appendStringInfoString(buf,
 							   input->columns[col].kind == TP_COL_BOOL ?
 							   "::pg_catalog.bool" : "::pg_catalog.timestamptz");
