@@ -83,16 +83,22 @@ typedef struct KeyEntry
 	TpCallTree	tree;
 } KeyEntry;
 
-/* A slot of the open-addressing table: the key's hash and entry + 1 (0 = empty). */
+/*
+ * A slot of the open-addressing table: the key's hash, entry + 1 (0 =
+ * empty), and the times of the key's first and last call.
+ */
 typedef struct KeySlot
 {
 	uint32		hash;
 	uint32		entry;
+	int64		first_call;
+	int64		last_call;
 } KeySlot;
 
 /*
- * Most sessions carry an id no call has, so a probe must usually end after
- * touching one slot: the hash is kept in the slot and compared first.
+ * Most sessions carry an id no call has, or lie far from its calls, so a
+ * probe must usually end after touching one slot: the hash is kept in the
+ * slot and compared first, then the span of the key's calls.
  */
 typedef struct KeyIndex
 {
@@ -100,102 +106,175 @@ typedef struct KeyIndex
 	int			nentries;
 	KeySlot    *slots;
 	uint32		mask;
-	uint64	   *filter;			/* one bit per hash value mod filter size */
-	uint32		filter_mask;	/* bits - 1 */
+	uint64	   *filter;			/* bits per (id, time bucket) of a call */
+	uint32		filter_mask;	/* words - 1 */
+	int64		bucket_width;	/* microseconds; 0: the window is too wide */
 } KeyIndex;
 
 /*
- * The filter is small enough to stay in the CPU cache (at most 256 kB), so
- * most sessions whose id no call carries are dismissed without touching the
- * larger slot table.
+ * The filter says whether any call of an id falls in a time bucket.  It is
+ * small enough to stay in the CPU cache (at most 512 kB), so most sessions
+ * are dismissed without touching the larger slot table: those of ids no call
+ * carries, and those of called ids that lie nowhere near a call (a visitor's
+ * sessions spread over months, the calls over a few minutes).  Buckets are
+ * four windows wide, so a session's window touches one or two of them.
  */
 #define TP_FILTER_MAX_BITS (1U << 21)
+#define TP_BUCKETS_PER_WINDOW 4
+#define TP_MAX_BUCKETS_CHECKED 4
+
+/* floor(t / width) for any t, width > 0 */
+static inline int64
+time_bucket(int64 t, int64 width)
+{
+	int64		q = t / width;
+
+	return (t % width != 0 && t < 0) ? q - 1 : q;
+}
+
+/*
+ * Two bits of one 64-bit word per (id, bucket): one memory access, and
+ * about a third of the false positives of one bit at the same size.
+ */
+static inline uint64
+filter_word_bits(uint32 hash, int64 bucket, uint32 *word)
+{
+	uint64		x = (((uint64) hash << 32) ^ (uint64) bucket) * UINT64CONST(0x9E3779B97F4A7C15);
+
+	*word = (uint32) (x >> 40);
+	return (UINT64CONST(1) << (x & 63)) | (UINT64CONST(1) << ((x >> 6) & 63));
+}
 
 static inline bool
-filter_may_contain(const KeyIndex *index, uint32 hash)
+filter_bit(const KeyIndex *index, uint32 hash, int64 bucket)
 {
-	uint32		bit = (hash >> 7) & index->filter_mask;
+	uint32		word;
+	uint64		bits = filter_word_bits(hash, bucket, &word);
 
-	return (index->filter[bit >> 6] >> (bit & 63)) & 1;
+	return (index->filter[word & index->filter_mask] & bits) == bits;
 }
 
+static inline void
+filter_set(KeyIndex *index, uint32 hash, int64 bucket)
+{
+	uint32		word;
+	uint64		bits = filter_word_bits(hash, bucket, &word);
+
+	index->filter[word & index->filter_mask] |= bits;
+}
+
+/*
+ * May a call of this id lie in [started_at, end)?  false is certain; true
+ * when unsure (also for a span of many buckets, checked in the slot table).
+ */
+static inline bool
+filter_may_cover(const KeyIndex *index, uint32 hash, int64 started_at, int64 end)
+{
+	int64		first;
+	int64		last;
+	int64		b;
+
+	if (index->bucket_width == 0)
+		return true;
+	first = time_bucket(started_at, index->bucket_width);
+	last = time_bucket(end - 1, index->bucket_width);
+	if (last - first >= TP_MAX_BUCKETS_CHECKED || last < first)
+		return true;
+	for (b = first; b <= last; b++)
+		if (filter_bit(index, hash, b))
+			return true;
+	return false;
+}
+
+/* Order of the calls of one id: by time (their tree's leaves). */
 static int
-call_cmp(const void *a, const void *b)
+call_time_cmp(const void *a, const void *b, void *arg)
 {
-	const ScanCall *x = (const ScanCall *) a;
-	const ScanCall *y = (const ScanCall *) b;
-	int			minlen;
-	int			c;
+	const ScanCall *calls = (const ScanCall *) arg;
+	int64		x = calls[*(const int *) a].task.occurred_at;
+	int64		y = calls[*(const int *) b].task.occurred_at;
 
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	minlen = Min(x->keylen, y->keylen);
-	c = memcmp(x->task.bizible_key, y->task.bizible_key, minlen);
-	if (c != 0)
-		return c;
-	if (x->keylen != y->keylen)
-		return x->keylen < y->keylen ? -1 : 1;
-	if (x->task.occurred_at != y->task.occurred_at)
-		return x->task.occurred_at < y->task.occurred_at ? -1 : 1;
-	return 0;
+	return x < y ? -1 : x > y;
 }
 
-/* Find the entry of a key, or NULL. */
-static inline KeyEntry *
-key_lookup(const KeyIndex *index, const char *key, int keylen, uint32 hash)
-{
-	uint32		h = hash & index->mask;
-
-	if (!filter_may_contain(index, hash))
-		return NULL;
-	for (;;)
-	{
-		const KeySlot *slot = &index->slots[h];
-
-		if (slot->entry == 0)
-			return NULL;
-		if (slot->hash == hash)
-		{
-			KeyEntry   *e = &index->entries[slot->entry - 1];
-
-			if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
-				return e;
-		}
-		h = (h + 1) & index->mask;
-	}
-}
-
-/* Group the sorted calls by key, build each key's tree and the hash index. */
+/*
+ * Group the calls by key through the hash table (no sort of all calls),
+ * then lay each key's calls out by time: order[] lists the calls key by
+ * key, times[] their times; build each key's tree and the filter.
+ */
 static void
-build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 **times_out)
+build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 window,
+			int **order_out, int64 **times_out)
 {
+	int		   *entry_of = palloc_extended(sizeof(int) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
+	int		   *order = palloc_extended(sizeof(int) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
 	int64	   *times = palloc_extended(sizeof(int64) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
+	int		   *fill;
 	int			i;
-	int			nslots = 2;
+	uint32		nslots = 2;
 
+	/* 1. Find or add each call's key: entries in order of first appearance. */
+	while (nslots < 2 * (uint32) ncalls)
+		nslots <<= 1;
+	index->mask = nslots - 1;
+	index->slots = palloc_extended(sizeof(KeySlot) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	index->entries = palloc_extended(sizeof(KeyEntry) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
 	index->nentries = 0;
 	for (i = 0; i < ncalls; i++)
 	{
-		KeyEntry   *last = index->nentries > 0 ? &index->entries[index->nentries - 1] : NULL;
+		const ScanCall *c = &calls[i];
+		uint32		h;
 
-		times[i] = calls[i].task.occurred_at;
-		/* sorted by (hash, key): a different hash is a different key, no memcmp */
-		if (last != NULL && calls[last->first].hash == calls[i].hash &&
-			last->keylen == calls[i].keylen &&
-			memcmp(last->key, calls[i].task.bizible_key, last->keylen) == 0)
-			last->ncalls++;
-		else
+		for (h = c->hash & index->mask;; h = (h + 1) & index->mask)
 		{
-			KeyEntry   *e = &index->entries[index->nentries++];
+			KeySlot    *slot = &index->slots[h];
+			KeyEntry   *e;
 
-			e->key = calls[i].task.bizible_key;
-			e->keylen = calls[i].keylen;
-			e->first = i;
-			e->ncalls = 1;
+			if (slot->entry == 0)
+			{
+				e = &index->entries[index->nentries++];
+				e->key = c->task.bizible_key;
+				e->keylen = c->keylen;
+				e->ncalls = 0;
+				slot->hash = c->hash;
+				slot->entry = index->nentries;
+			}
+			else
+			{
+				e = &index->entries[slot->entry - 1];
+				if (slot->hash != c->hash || e->keylen != c->keylen ||
+					memcmp(e->key, c->task.bizible_key, c->keylen) != 0)
+					continue;
+			}
+			e->ncalls++;
+			entry_of[i] = slot->entry - 1;
+			break;
 		}
 	}
-	/* every key's tree in one allocation: fewer pallocs, better locality */
+
+	/* 2. Each key's calls side by side, by time. */
+	fill = palloc_extended(sizeof(int) * Max(index->nentries, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < index->nentries; i++)
+	{
+		index->entries[i].first = i == 0 ? 0 :
+			index->entries[i - 1].first + index->entries[i - 1].ncalls;
+		fill[i] = index->entries[i].first;
+	}
+	for (i = 0; i < ncalls; i++)
+		order[fill[entry_of[i]]++] = i;
+	pfree(fill);
+	pfree(entry_of);
+	for (i = 0; i < index->nentries; i++)
+	{
+		KeyEntry   *e = &index->entries[i];
+
+		if (e->ncalls > 1)
+			qsort_arg(order + e->first, e->ncalls, sizeof(int), call_time_cmp, calls);
+	}
+	for (i = 0; i < ncalls; i++)
+		times[i] = calls[order[i]].task.occurred_at;
+
+	/* 3. Every key's tree in one allocation: fewer pallocs, better locality. */
 	{
 		size_t		total = 0;
 		const TpOffer **slots;
@@ -212,37 +291,35 @@ build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 **times_out)
 		}
 	}
 
-	while (nslots < 2 * index->nentries)
-		nslots <<= 1;
-	index->mask = nslots - 1;
-	index->slots = palloc_extended(sizeof(KeySlot) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	for (i = 0; i < index->nentries; i++)
+	/* 4. The span of each key's calls, in its slot. */
+	for (i = 0; i < (int) nslots; i++)
 	{
-		KeyEntry   *e = &index->entries[i];
-		uint32		hash = calls[e->first].hash;
-		uint32		h = hash & index->mask;
+		KeySlot    *slot = &index->slots[i];
 
-		while (index->slots[h].entry != 0)
-			h = (h + 1) & index->mask;
-		index->slots[h].hash = hash;
-		index->slots[h].entry = i + 1;
+		if (slot->entry != 0)
+		{
+			const KeyEntry *e = &index->entries[slot->entry - 1];
+
+			slot->first_call = times[e->first];
+			slot->last_call = times[e->first + e->ncalls - 1];
+		}
 	}
 
-	/* the filter: about 10 bits per id, at most TP_FILTER_MAX_BITS */
+	/* 5. The filter: about 16 bits per call, at most TP_FILTER_MAX_BITS. */
 	{
 		uint32		bits = 64;
 
-		while (bits < TP_FILTER_MAX_BITS && bits < (uint32) index->nentries * 10)
+		while (bits < TP_FILTER_MAX_BITS && bits < (uint32) Min(ncalls, PG_INT32_MAX / 16) * 16)
 			bits <<= 1;
-		index->filter_mask = bits - 1;
+		index->filter_mask = bits / 64 - 1;
 		index->filter = palloc0(bits / 8);
-		for (i = 0; i < index->nentries; i++)
-		{
-			uint32		bit = (calls[index->entries[i].first].hash >> 7) & index->filter_mask;
-
-			index->filter[bit >> 6] |= UINT64CONST(1) << (bit & 63);
-		}
+		index->bucket_width = window <= PG_INT64_MAX / (2 * TP_BUCKETS_PER_WINDOW) ?
+			window * TP_BUCKETS_PER_WINDOW : 0;
+		for (i = 0; i < ncalls && index->bucket_width > 0; i++)
+			filter_set(index, calls[i].hash, time_bucket(calls[i].task.occurred_at,
+														 index->bucket_width));
 	}
+	*order_out = order;
 	*times_out = times;
 }
 
@@ -314,7 +391,7 @@ typedef struct SessionRow
 	const AttrNumber *attnums;	/* SC_* -> attribute number, direct path */
 } SessionRow;
 
-static Datum
+static inline Datum
 row_get(const SessionRow *row, int column, bool *isnull)
 {
 	if (row->slot != NULL)
@@ -328,60 +405,178 @@ typedef struct PassState
 	TpRun	   *run;
 	KeyIndex   *index;
 	MemoryContext work_ctx;
-	MemoryContext row_ctx;
+	MemoryContext row_ctx;		/* detoasted values of the current row */
+	bool		row_ctx_used;
 	char	   *keybuf;
 	int			keybuf_len;
 } PassState;
 
-/* Copy a session that covers calls into long-lived memory. */
-static ScanSession *
-keep_session(const SessionRow *row, TimestampTz started_at, bool last_null,
-			 TimestampTz last_activity, const char *session_id)
+/*
+ * A text Datum as bytes without copying when it is stored plainly;
+ * compressed or out-of-line values are expanded in row_ctx (and *used set,
+ * so that the caller resets it before the next row).
+ */
+static inline text *
+plain_text(Datum d, MemoryContext row_ctx, bool *used)
 {
-	ScanSession *s = palloc0(sizeof(ScanSession));
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
+	{
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+
+		v = pg_detoast_datum_packed(v);
+		MemoryContextSwitchTo(old);
+		*used = true;
+	}
+	return (text *) v;
+}
+
+static inline text *
+row_text(PassState *st, Datum d)
+{
+	return plain_text(d, st->row_ctx, &st->row_ctx_used);
+}
+
+/*
+ * Strings copied side by side into large blocks: one allocation per 64 kB
+ * of text rather than one per string (fewer pallocs, less memory).
+ */
+typedef struct StrArena
+{
+	MemoryContext ctx;
+	char	   *next;
+	Size		left;
+} StrArena;
+
+#define TP_ARENA_BLOCK (64 * 1024)
+
+/* A NUL-terminated copy of len bytes. */
+static char *
+arena_strndup(StrArena *a, const char *bytes, Size len)
+{
+	char	   *p;
+
+	if (len + 1 > a->left)
+	{
+		Size		block = Max(len + 1, TP_ARENA_BLOCK);
+
+		a->next = MemoryContextAllocExtended(a->ctx, block, MCXT_ALLOC_HUGE);
+		a->left = block;
+	}
+	p = a->next;
+	memcpy(p, bytes, len);
+	p[len] = '\0';
+	a->next += len + 1;
+	a->left -= len + 1;
+	return p;
+}
+
+static char *
+arena_text(StrArena *a, text *t)
+{
+	return arena_strndup(a, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/*
+ * Copy a session that covers calls into long-lived memory: one allocation
+ * holds the session and its NUL-terminated strings.
+ */
+static ScanSession *
+keep_session(PassState *st, const SessionRow *row, TimestampTz started_at,
+			 bool last_null, TimestampTz last_activity)
+{
+	text	   *values[10];
+	Size		total = MAXALIGN(sizeof(ScanSession));
+	ScanSession *s;
+	char	   *p;
 	int			w;
 
-	s->offer.started_at = started_at;
-	s->offer.session_id = pstrdup(session_id);
-	s->data.last_activity_null = last_null;
-	s->data.last_activity_at = last_activity;
-	for (w = 0; w < 9; w++)
+	for (w = 0; w < 10; w++)
 	{
 		bool		isnull;
-		Datum		d = row_get(row, SC_WEB + w, &isnull);
+		Datum		d = row_get(row, w == 0 ? SC_ID : SC_WEB + w - 1, &isnull);
 
-		s->data.web[w] = isnull ? NULL : TextDatumGetCString(d);
+		values[w] = isnull ? NULL : row_text(st, d);
+		if (values[w] != NULL)
+			total += VARSIZE_ANY_EXHDR(values[w]) + 1;
 	}
+	s = MemoryContextAlloc(st->work_ctx, total);
+	p = (char *) s + MAXALIGN(sizeof(ScanSession));
+	for (w = 0; w < 10; w++)
+	{
+		char	   *str = NULL;
+
+		if (values[w] != NULL)
+		{
+			int			len = VARSIZE_ANY_EXHDR(values[w]);
+
+			memcpy(p, VARDATA_ANY(values[w]), len);
+			p[len] = '\0';
+			str = p;
+			p += len + 1;
+		}
+		if (w == 0)
+			s->offer.session_id = str;
+		else
+			s->data.web[w - 1] = str;
+	}
+	s->offer.started_at = started_at;
+	s->data.last_activity_null = last_null;
+	s->data.last_activity_at = last_null ? 0 : last_activity;
 	return s;
+}
+
+/* Raise the error for a NULL session_id or started_at of a called id. */
+static void
+null_session_column(PassState *st, const SessionRow *row, const char *key, int keylen)
+{
+	bool		isnull;
+
+	(void) row_get(row, SC_ID, &isnull);
+	if (isnull)
+		TpNullColumnError(&st->run->sessions, "session_id", "a session of BizibleId",
+						  pnstrdup(key, keylen));
+	TpNullColumnError(&st->run->sessions, "started_at", "session",
+					  TextDatumGetCString(row_get(row, SC_ID, &isnull)));
 }
 
 /*
  * Consider one session: skip it unless its BizibleId has calls and it covers
  * at least one of them; then keep it and offer it to those calls.
+ *
+ * The order of the tests is what makes the pass fast: the filter bits of
+ * (id, time) (in the CPU cache), then the slot (hash and the span of the
+ * id's calls), then the id's call tree, and only for a session that covers
+ * a call the id itself (a hash collision merely fails that comparison).
  */
 static void
 consider_session(PassState *st, const SessionRow *row)
 {
+	const KeyIndex *index = st->index;
 	TpRun	   *run = st->run;
 	bool		isnull;
 	Datum		d;
 	text	   *raw;
 	int			rawlen;
 	int			keylen;
-	KeyEntry   *e;
-	TimestampTz started_at;
+	uint32		hash;
+	uint32		h;
+	bool		id_null;
+	TimestampTz started_at = 0;
 	TimestampTz last_activity = 0;
-	bool		last_null;
-	TimestampTz anchor;
-	int64		end;
-	char	   *session_id;
+	bool		last_null = true;
+	int64		end = 0;
 
+	if (st->row_ctx_used)
+	{
+		MemoryContextReset(st->row_ctx);
+		st->row_ctx_used = false;
+	}
 	d = row_get(row, SC_BIZIBLE, &isnull);
 	if (isnull)
 		return;
-	MemoryContextReset(st->row_ctx);
-	MemoryContextSwitchTo(st->row_ctx);
-	raw = DatumGetTextPP(d);
+	raw = row_text(st, d);
 	rawlen = VARSIZE_ANY_EXHDR(raw);
 	if (rawlen > st->keybuf_len)
 	{
@@ -389,43 +584,50 @@ consider_session(PassState *st, const SessionRow *row)
 		st->keybuf = MemoryContextAlloc(st->work_ctx, st->keybuf_len);
 	}
 	keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, st->keybuf);
-	e = keylen > 0 ? key_lookup(st->index, st->keybuf, keylen,
-								hash_bytes((const unsigned char *) st->keybuf, keylen)) : NULL;
-	if (e == NULL)
+	if (keylen == 0)
+		return;
+	hash = hash_bytes((const unsigned char *) st->keybuf, keylen);
+
+	(void) row_get(row, SC_ID, &id_null);
+	d = row_get(row, SC_STARTED, &isnull);
+	if (!id_null && !isnull)
 	{
-		MemoryContextSwitchTo(st->work_ctx);
-		return;					/* an id no call carries */
+		started_at = DatumGetTimestampTz(d);
+		d = row_get(row, SC_LAST, &last_null);
+		if (!last_null)
+			last_activity = DatumGetTimestampTz(d);
+		end = tp_time_add(run->anchor == TP_ANCHOR_LAST_ACTIVITY && !last_null ?
+						  last_activity : started_at, run->window);
+		if (!filter_may_cover(index, hash, started_at, end))
+			return;				/* no call of this id (if any) near it */
 	}
 
-	/* A NULL id or start is an error even when the session covers nothing. */
-	d = row_get(row, SC_ID, &isnull);
-	if (isnull)
-		TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
-						  pnstrdup(st->keybuf, keylen));
-	d = row_get(row, SC_STARTED, &isnull);
-	if (isnull)
-		TpNullColumnError(&run->sessions, "started_at", "session",
-						  TextDatumGetCString(row_get(row, SC_ID, &isnull)));
-	started_at = DatumGetTimestampTz(d);
-	d = row_get(row, SC_LAST, &last_null);
-	if (!last_null)
-		last_activity = DatumGetTimestampTz(d);
-
-	anchor = started_at;
-	if (run->anchor == TP_ANCHOR_LAST_ACTIVITY && !last_null)
-		anchor = last_activity;
-	end = tp_time_add(anchor, run->window);
-
-	MemoryContextSwitchTo(st->work_ctx);
-	/* Most sessions of a called id cover none of its calls: copy nothing then. */
-	if (tp_calltree_count(&e->tree, started_at, end) > 0)
+	for (h = hash & index->mask; index->slots[h].entry != 0; h = (h + 1) & index->mask)
 	{
-		ScanSession *kept;
+		const KeySlot *slot = &index->slots[h];
+		KeyEntry   *e;
 
-		session_id = TextDatumGetCString(row_get(row, SC_ID, &isnull));
-		kept = keep_session(row, started_at, last_null, last_activity, session_id);
-		pfree(session_id);
-		tp_calltree_offer(&e->tree, &kept->offer, end);
+		if (slot->hash != hash)
+			continue;
+		e = &index->entries[slot->entry - 1];
+		if (id_null || isnull)
+		{
+			/* A NULL id or start is an error even when the session covers nothing. */
+			if (e->keylen == keylen && memcmp(e->key, st->keybuf, keylen) == 0)
+				null_session_column(st, row, st->keybuf, keylen);
+			continue;
+		}
+		/* covers a call at t when started_at <= t < end */
+		if (started_at > slot->last_call || end <= slot->first_call)
+			continue;
+		if (e->ncalls > 1 && tp_calltree_count(&e->tree, started_at, end) == 0)
+			continue;
+		if (e->keylen != keylen || memcmp(e->key, st->keybuf, keylen) != 0)
+			continue;			/* same hash, another id */
+		tp_calltree_offer(&e->tree,
+						  &keep_session(st, row, started_at, last_null, last_activity)->offer,
+						  end);
+		return;
 	}
 }
 
@@ -486,6 +688,176 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	table_close(rel, AccessShareLock);
 }
 
+/* The calls being read: a growing array. */
+typedef struct CallList
+{
+	ScanCall   *calls;
+	int			ncalls;
+	int			capacity;
+} CallList;
+
+static ScanCall *
+next_call(CallList *list)
+{
+	if (list->ncalls >= list->capacity)
+	{
+		list->capacity = Max(list->capacity * 2, 1024);
+		list->calls = list->calls == NULL ?
+			palloc_extended(sizeof(ScanCall) * list->capacity, MCXT_ALLOC_HUGE) :
+			repalloc_huge(list->calls, sizeof(ScanCall) * list->capacity);
+	}
+	return &list->calls[list->ncalls++];
+}
+
+/* A call read in full: refuse the NULLs SPEC forbids, hash its key. */
+static void
+finish_call(TpRun *run, ScanCall *c)
+{
+	if (c->task.task_id == NULL)
+		TpNullColumnError(&run->tasks, "task_id", "a task", NULL);
+	if (c->task.deleted_null)
+		TpNullColumnError(&run->tasks, "is_deleted", "task", c->task.task_id);
+	if (c->task.occurred_null)
+		TpNullColumnError(&run->tasks, "occurred_at", "task", c->task.task_id);
+	c->keylen = strlen(c->task.bizible_key);
+	c->hash = hash_bytes((const unsigned char *) c->task.bizible_key, c->keylen);
+}
+
+/* Every task that can make a touchpoint, through the executor (any relation). */
+static void
+read_calls_spi(TpRun *run, CallList *list)
+{
+	StringInfoData q;
+	TpStream	stream;
+	HeapTuple	tup;
+	TupleDesc	desc;
+
+	initStringInfo(&q);
+	TpBuildTaskQuery(&q, run, false);
+	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
+	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
+	{
+		ScanCall   *c = next_call(list);
+
+		CHECK_FOR_INTERRUPTS();
+		TpReadTask(&c->task, tup, desc);
+		finish_call(run, c);
+	}
+	TpStreamClose(&stream);
+}
+
+/* The task columns read straight from the heap. */
+enum
+{
+	TC_BIZIBLE, TC_ID, TC_OCCURRED, TC_DELETED, TC_TYPE, TC_PERSON, TC_PHONE, TC_SUBJECT,
+	TC_COUNT
+};
+static const char *const task_heap_columns[TC_COUNT] = {
+	"bizible_id", "task_id", "occurred_at", "is_deleted", "type", "person_id", "phone", "subject"
+};
+
+/* As direct_scan_possible, for the tasks. */
+static bool
+direct_task_scan_possible(TpRun *run, AttrNumber *attnums)
+{
+	Oid			relid = run->tasks.relid;
+	int			c;
+
+	if (get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
+		return false;
+	for (c = 0; c < TC_COUNT; c++)
+	{
+		AttrNumber	attnum = get_attnum(relid, task_heap_columns[c]);
+		Oid			type = getBaseType(get_atttype(relid, attnum));
+		Oid			want = c == TC_OCCURRED ? TIMESTAMPTZOID : c == TC_DELETED ? BOOLOID : TEXTOID;
+
+		if (type != want && !(want == TEXTOID && type == VARCHAROID))
+			return false;
+		attnums[c] = attnum;
+	}
+	return true;
+}
+
+/*
+ * Every task that can make a touchpoint, straight from the heap: the rows
+ * the tasks query of TpBuildTaskQuery returns (a BizibleId, not deleted),
+ * the key normalised here as bizible_key() does.
+ */
+static void
+read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryContext row_ctx)
+{
+	Relation	rel = table_open(run->tasks.relid, AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	StrArena	arena = {CurrentMemoryContext, NULL, 0};
+	char	   *keybuf = NULL;
+	int			keybuf_len = 0;
+	bool		row_ctx_used = false;
+	uint64		n = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		ScanCall   *c;
+		text	   *raw;
+		int			rawlen;
+		int			keylen;
+		bool		isnull;
+		Datum		d;
+		char	   **strings[4];
+		int			w;
+
+		if ((++n & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (row_ctx_used)
+		{
+			MemoryContextReset(row_ctx);
+			row_ctx_used = false;
+		}
+		d = slot_getattr(slot, attnums[TC_BIZIBLE], &isnull);
+		if (isnull)
+			continue;
+		raw = plain_text(d, row_ctx, &row_ctx_used);
+		rawlen = VARSIZE_ANY_EXHDR(raw);
+		if (rawlen > keybuf_len)
+		{
+			keybuf_len = Max(rawlen, 64);
+			keybuf = palloc(keybuf_len);
+		}
+		keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, keybuf);
+		if (keylen == 0)
+			continue;
+		d = slot_getattr(slot, attnums[TC_DELETED], &isnull);
+		if (!isnull && DatumGetBool(d))
+			continue;
+
+		c = next_call(list);
+		memset(&c->task, 0, sizeof(TpTaskRow));
+		c->task.bizible_key = arena_strndup(&arena, keybuf, keylen);
+		c->task.deleted_null = isnull;
+		d = slot_getattr(slot, attnums[TC_ID], &isnull);
+		if (!isnull)
+			c->task.task_id = arena_text(&arena, plain_text(d, row_ctx, &row_ctx_used));
+		d = slot_getattr(slot, attnums[TC_OCCURRED], &c->task.occurred_null);
+		c->task.occurred_at = c->task.occurred_null ? 0 : DatumGetTimestampTz(d);
+		strings[0] = &c->task.type;
+		strings[1] = &c->task.person_id;
+		strings[2] = &c->task.phone;
+		strings[3] = &c->task.subject;
+		for (w = 0; w < 4; w++)
+		{
+			d = slot_getattr(slot, attnums[TC_TYPE + w], &isnull);
+			*strings[w] = isnull ? NULL :
+				arena_text(&arena, plain_text(d, row_ctx, &row_ctx_used));
+		}
+		finish_call(run, c);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 /* Run merge_calls by one pass over the sessions (or the probe by id). */
 void
 TpRunMergeScan(TpRun *run)
@@ -500,10 +872,12 @@ TpRunMergeScan(TpRun *run)
 	TpStream	stream;
 	HeapTuple	tup;
 	TupleDesc	desc;
+	CallList	list;
+	AttrNumber	task_attnums[TC_COUNT];
 	ScanCall   *calls;
-	int			ncalls = 0;
-	int			capacity = 1024;
+	int			ncalls;
 	KeyIndex	index;
+	int		   *order;
 	int64	   *times;
 	PassState	st;
 	AttrNumber	attnums[SC_COUNT];
@@ -517,43 +891,23 @@ TpRunMergeScan(TpRun *run)
 	oldcxt = MemoryContextSwitchTo(work_ctx);
 
 	/* 1. Every task that can make a touchpoint, into memory. */
-	initStringInfo(&q);
-	TpBuildTaskQuery(&q, run, false);
-	calls = palloc_extended(sizeof(ScanCall) * capacity, MCXT_ALLOC_HUGE);
-	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
-	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
-	{
-		ScanCall   *c;
+	memset(&list, 0, sizeof(list));
+	if (run->strategy != TP_STRATEGY_SCAN_SPI && direct_task_scan_possible(run, task_attnums))
+		read_calls_direct(run, &list, task_attnums, row_ctx);
+	else
+		read_calls_spi(run, &list);
+	calls = list.calls;
+	ncalls = list.ncalls;
 
-		CHECK_FOR_INTERRUPTS();
-		if (ncalls >= capacity)
-		{
-			capacity *= 2;
-			calls = repalloc_huge(calls, sizeof(ScanCall) * capacity);
-		}
-		c = &calls[ncalls++];
-		TpReadTask(&c->task, tup, desc);
-		if (c->task.task_id == NULL)
-			TpNullColumnError(&run->tasks, "task_id", "a task", NULL);
-		if (c->task.deleted_null)
-			TpNullColumnError(&run->tasks, "is_deleted", "task", c->task.task_id);
-		if (c->task.occurred_null)
-			TpNullColumnError(&run->tasks, "occurred_at", "task", c->task.task_id);
-		c->keylen = strlen(c->task.bizible_key);
-		c->hash = hash_bytes((const unsigned char *) c->task.bizible_key, c->keylen);
-	}
-	TpStreamClose(&stream);
-
-	/* 2. Sorted by (BizibleId, time), grouped, indexed. */
-	qsort(calls, ncalls, sizeof(ScanCall), call_cmp);
-	build_index(&index, calls, ncalls, &times);
+	/* 2. Grouped by BizibleId, by time within each, indexed. */
+	build_index(&index, calls, ncalls, run->window, &order, &times);
 
 	/* 3. The sessions, once: by id when few, else all of them, unsorted. */
 	session_rows = estimated_rows(run->sessions.relid);
 	probe = run->strategy == TP_STRATEGY_PROBE ||
 		(run->strategy == TP_STRATEGY_AUTO && session_rows > 0 &&
 		 (double) index.nentries * TP_PROBE_RATIO < session_rows);
-	resetStringInfo(&q);
+	initStringInfo(&q);
 	build_sessions_query(&q, run, probe);
 	memset(&st, 0, sizeof(st));
 	st.run = run;
@@ -633,7 +987,7 @@ TpRunMergeScan(TpRun *run)
 		for (j = 0; j < e->ncalls; j++)
 		{
 			const TpOffer *won = tp_calltree_winner(&e->tree, j);
-			ScanCall   *c = &calls[e->first + j];
+			ScanCall   *c = &calls[order[e->first + j]];
 
 			CHECK_FOR_INTERRUPTS();
 			if (won == NULL)

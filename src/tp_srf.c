@@ -35,6 +35,7 @@ typedef struct EmitState
 {
 	ReturnSetInfo *rsinfo;
 	uint64		rows;
+	MemoryContext row_ctx;		/* one output row's values, reset after each */
 } EmitState;
 
 static const char *const status_names[] = {
@@ -308,7 +309,8 @@ emit_touchpoint(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 	EmitState  *es = (EmitState *) run->emit_state;
 	Datum		values[MERGE_CALLS_COLS];
 	bool		nulls[MERGE_CALLS_COLS];
-	char	   *type = trimmed_type(task->type);
+	MemoryContext oldcxt;
+	char	   *type;
 	bool		merged = (status == TP_STATUS_MERGED);
 	const TpSessionData *d = merged ? &g->data[idx] : NULL;
 	int			i;
@@ -316,6 +318,8 @@ emit_touchpoint(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 	if (status != TP_STATUS_MERGED && status != TP_STATUS_NO_SESSIONS &&
 		status != TP_STATUS_OUTSIDE_WINDOW)
 		return;
+	oldcxt = MemoryContextSwitchTo(es->row_ctx);
+	type = trimmed_type(task->type);
 
 	memset(nulls, true, sizeof(nulls));
 	values[0] = text_or_null(task->task_id, &nulls[0]);
@@ -350,6 +354,8 @@ emit_touchpoint(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 
 	tuplestore_putvalues(es->rsinfo->setResult, es->rsinfo->setDesc, values, nulls);
 	es->rows++;
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(es->row_ctx);
 }
 
 /* explain_calls / explain_call: one row for every task. */
@@ -360,6 +366,7 @@ emit_explanation(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 	EmitState  *es = (EmitState *) run->emit_state;
 	Datum		values[EXPLAIN_COLS];
 	bool		nulls[EXPLAIN_COLS];
+	MemoryContext oldcxt = MemoryContextSwitchTo(es->row_ctx);
 
 	memset(nulls, true, sizeof(nulls));
 	values[0] = text_or_null(task->task_id, &nulls[0]);
@@ -379,6 +386,8 @@ emit_explanation(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 
 	tuplestore_putvalues(es->rsinfo->setResult, es->rsinfo->setDesc, values, nulls);
 	es->rows++;
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(es->row_ctx);
 }
 
 /* ---- the functions ---- */
@@ -405,6 +414,8 @@ init_run(TpRun *run, FunctionCallInfo fcinfo, int argno, EmitState *es)
 	TpInitMaterializedSRF(fcinfo);
 	es->rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	es->rows = 0;
+	es->row_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint output row",
+										ALLOCSET_DEFAULT_SIZES);
 	run->emit_state = es;
 }
 
