@@ -508,6 +508,10 @@ SET touchpoint.merge_strategy = 'sorted';
 SELECT diff.check(NULL) AS run;
 SET touchpoint.merge_strategy = 'probe';
 SELECT diff.check('45 minutes') AS run;
+-- with the (bizible_key, started_at) index the probe walks it directly
+CREATE INDEX diff_sessions_key_idx ON diff.sessions
+    (touchpoint.bizible_key(bizible_id) COLLATE "C", started_at, session_id COLLATE "C");
+SELECT diff.check('45 minutes') AS run;
 SET touchpoint.window_anchor = 'last_activity';
 SELECT diff.check(NULL) AS run;
 SET touchpoint.merge_strategy = 'scan';

@@ -13,10 +13,13 @@ SELECT count(*) AS security_definer_functions
 FROM pg_proc WHERE pronamespace = 'touchpoint'::regnamespace AND prosecdef;
 
 -- A role without SELECT gets a permission error naming the table, whichever
--- way the sessions would be read (the direct heap scan checks first too).
+-- way the sessions would be read (the direct heap scan and the direct index
+-- probe check first too).
 SET ROLE regress_tp_nobody;
 SELECT count(*) FROM touchpoint.merge_calls();
 SET touchpoint.merge_strategy = 'scan';
+SELECT count(*) FROM touchpoint.merge_calls();
+SET touchpoint.merge_strategy = 'probe';
 SELECT count(*) FROM touchpoint.merge_calls();
 RESET touchpoint.merge_strategy;
 SELECT count(*) FROM touchpoint.explain_calls();

@@ -18,15 +18,26 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "commands/defrem.h"
+#include "parser/parse_func.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/regproc.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -664,6 +675,142 @@ direct_scan_possible(TpRun *run, AttrNumber *attnums)
 	return true;
 }
 
+/*
+ * The index a direct probe walks: a valid btree of the sessions table on
+ * (bizible_key(bizible_id) COLLATE "C", started_at, ...) with the default
+ * operator classes and no predicate, as touchpoint.sessions ships with.
+ */
+static Oid
+find_probe_index(TpRun *run, Relation rel, const AttrNumber *attnums)
+{
+	Oid			key_function;
+	Oid			text_arg = TEXTOID;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	key_function = LookupFuncName(stringToQualifiedNameList(run->key_function), 1,
+								  &text_arg, true);
+	if (!OidIsValid(key_function))
+		return InvalidOid;
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index idx = irel->rd_index;
+		bool		usable = false;
+
+		if (irel->rd_rel->relam == BTREE_AM_OID && idx->indisvalid && idx->indisready &&
+			idx->indnkeyatts >= 2 && idx->indkey.values[0] == 0 &&
+			idx->indkey.values[1] == attnums[SC_STARTED] &&
+			irel->rd_indcollation[0] == C_COLLATION_OID &&
+			irel->rd_opfamily[0] == get_opclass_family(GetDefaultOpClass(TEXTOID, BTREE_AM_OID)) &&
+			irel->rd_opfamily[1] == get_opclass_family(GetDefaultOpClass(TIMESTAMPTZOID, BTREE_AM_OID)) &&
+			RelationGetIndexPredicate(irel) == NIL)
+		{
+			Node	   *first = linitial(RelationGetIndexExpressions(irel));
+
+			if (IsA(first, FuncExpr) && ((FuncExpr *) first)->funcid == key_function &&
+				list_length(((FuncExpr *) first)->args) == 1)
+			{
+				Node	   *arg = linitial(((FuncExpr *) first)->args);
+
+				usable = IsA(arg, Var) && ((Var *) arg)->varattno == attnums[SC_BIZIBLE];
+			}
+		}
+		index_close(irel, AccessShareLock);
+		if (usable)
+		{
+			found = lfirst_oid(lc);
+			break;
+		}
+	}
+	list_free(indexes);
+	return found;
+}
+
+/* Order of ids as the index has them (COLLATE "C": bytewise). */
+static int
+entry_key_cmp(const void *a, const void *b)
+{
+	const KeyEntry *x = *(const KeyEntry *const *) a;
+	const KeyEntry *y = *(const KeyEntry *const *) b;
+	int			c = memcmp(x->key, y->key, Min(x->keylen, y->keylen));
+
+	return c != 0 ? c : (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/*
+ * The probe without the executor: for each called id, one descent of the
+ * (id, started_at) index to the sessions that can cover one of its calls,
+ * started_at in (first call - window, last call].  Returns false when the
+ * table has no such index (the caller probes through SPI).
+ */
+static bool
+probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *times)
+{
+	TpRun	   *run = st->run;
+	const KeyIndex *index = st->index;
+	Relation	rel = table_open(run->sessions.relid, AccessShareLock);
+	Oid			index_oid = find_probe_index(run, rel, attnums);
+	Relation	irel;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	SessionRow	row;
+	text	   *key = NULL;
+	int			key_room = 0;
+	const KeyEntry **sorted;
+	int			i;
+
+	if (!OidIsValid(index_oid))
+	{
+		table_close(rel, AccessShareLock);
+		return false;
+	}
+	irel = index_open(index_oid, AccessShareLock);
+	slot = table_slot_create(rel, NULL);
+	/* the number of keys is fixed at the start (index_rescan copies that many) */
+	scan = index_beginscan(rel, irel, GetActiveSnapshot(),
+						   run->anchor == TP_ANCHOR_SESSION_START ? 3 : 2, 0);
+	memset(&row, 0, sizeof(row));
+	row.slot = slot;
+	row.attnums = attnums;
+
+	/* in index order, so that successive descents share their upper pages */
+	sorted = palloc_extended(sizeof(KeyEntry *) * index->nentries, MCXT_ALLOC_HUGE);
+	for (i = 0; i < index->nentries; i++)
+		sorted[i] = &index->entries[i];
+	qsort(sorted, index->nentries, sizeof(KeyEntry *), entry_key_cmp);
+	for (i = 0; i < index->nentries; i++)
+	{
+		const KeyEntry *e = sorted[i];
+		ScanKeyData keys[3];
+		int			nkeys = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		if (e->keylen + VARHDRSZ > key_room)
+		{
+			key_room = Max(e->keylen + VARHDRSZ, 64);
+			key = MemoryContextAlloc(st->work_ctx, key_room);
+		}
+		SET_VARSIZE(key, e->keylen + VARHDRSZ);
+		memcpy(VARDATA(key), e->key, e->keylen);
+		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(key));
+		if (run->anchor == TP_ANCHOR_SESSION_START)
+			ScanKeyInit(&keys[nkeys++], 2, BTGreaterStrategyNumber, F_TIMESTAMPTZ_GT,
+						TimestampTzGetDatum(tp_time_add(times[e->first], -run->window)));
+		ScanKeyInit(&keys[nkeys++], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE,
+					TimestampTzGetDatum(times[e->first + e->ncalls - 1]));
+		index_rescan(scan, keys, nkeys, NULL, 0);
+		while (index_getnext_slot(scan, ForwardScanDirection, slot))
+			consider_session(st, &row);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(irel, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return true;
+}
+
 /* Read every row of the sessions table through a heap scan. */
 static void
 scan_sessions_direct(PassState *st, const AttrNumber *attnums)
@@ -884,6 +1031,8 @@ TpRunMergeScan(TpRun *run)
 	int			nestlevel;
 	double		session_rows;
 	bool		probe;
+	bool		direct;
+	bool		done;
 	int			i;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -914,10 +1063,17 @@ TpRunMergeScan(TpRun *run)
 	st.index = &index;
 	st.work_ctx = work_ctx;
 	st.row_ctx = row_ctx;
-	if (index.nentries > 0 && !probe && run->strategy != TP_STRATEGY_SCAN_SPI &&
-		direct_scan_possible(run, attnums))
+	direct = index.nentries > 0 && run->strategy != TP_STRATEGY_SCAN_SPI &&
+		direct_scan_possible(run, attnums);
+	done = false;
+	if (direct && !probe)
+	{
 		scan_sessions_direct(&st, attnums);
-	else if (index.nentries > 0)
+		done = true;
+	}
+	else if (direct)
+		done = probe_sessions_direct(&st, attnums, times);
+	if (!done && index.nentries > 0)
 	{
 		SessionRow	row;
 
