@@ -3,9 +3,9 @@ CREATE EXTENSION touchpoint;
 SELECT extname, extrelocatable, extversion, n.nspname AS schema
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE extname = 'touchpoint';
--- not trusted: only a superuser may install it
-SELECT name, trusted, superuser, relocatable, schema
-FROM pg_available_extension_versions WHERE name = 'touchpoint';
+-- not trusted: only a superuser may install it (every version)
+SELECT name, version, trusted, superuser, relocatable, schema
+FROM pg_available_extension_versions WHERE name = 'touchpoint' ORDER BY version;
 -- the input tables and their columns
 SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid

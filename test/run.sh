@@ -51,6 +51,13 @@ tail -3 "$WORK/dump_restore.log"
 [ $status != 0 ] && cat "$WORK/dump_restore.log"
 record dump_restore $status
 
+echo "== upgrade from every released version"
+bash test/upgrade.sh >"$WORK/upgrade.log" 2>&1
+status=$?
+grep -E "^(ok|FAILED)" "$WORK/upgrade.log" | cut -c1-200
+[ $status != 0 ] && cat "$WORK/upgrade.log"
+record upgrade $status
+
 echo "== benchmark smoke test (tiny scale: the plain-SQL formulations give merge_calls' rows)"
 BENCH_DIR=$(mktemp -d /tmp/touchpoint-bench-smoke.XXXXXX)
 TP_BENCH_DIR=$BENCH_DIR TP_BENCH_SHARED_BUFFERS=128MB \
