@@ -1,6 +1,6 @@
 # touchpoint — PGXS build.  `make && make install`, then see README.md for tests.
 EXTENSION = touchpoint
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 
 MODULE_big = touchpoint
 OBJS = \
@@ -8,6 +8,8 @@ OBJS = \
 	src/tp_input.o \
 	src/tp_match.o \
 	src/tp_run.o \
+	src/tp_calls.o \
+	src/tp_index.o \
 	src/tp_scan.o \
 	src/tp_srf.o \
 	src/tp_rules.o \

@@ -165,6 +165,7 @@ typedef struct TpRun
 	TpStrategy	strategy;
 	bool		with_web_data;	/* merge_calls reads the web columns */
 	bool		skip_unmatchable;	/* merge_calls: deleted / missing id rows filtered */
+	bool		text_strings;	/* every task and session string is a text string */
 	const char *single_task_id; /* explain_call: the one task, else NULL */
 	char	   *key_function;	/* qualified name of bizible_key() */
 	TpEmitFn	emit;
@@ -184,6 +185,36 @@ extern void TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered);
 extern void TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc);
 extern void TpNullColumnError(TpInput *in, const char *column, const char *row_kind,
 							  const char *row_id);
+
+/*
+ * A "text string": a NUL-terminated copy of a text value with a 4-byte
+ * varlena header just before it, so that it is both a C string and (at
+ * str - VARHDRSZ) a text Datum.  The one-pass strategy keeps every string
+ * this way (run->text_strings) and merge_calls' output hands them to the
+ * tuplestore without another copy.  `at` must be int-aligned.
+ */
+#define TP_TEXT_STRING_SIZE(len) INTALIGN(VARHDRSZ + (Size) (len) + 1)
+#define TpTextStringDatum(str) PointerGetDatum((str) - VARHDRSZ)
+
+static inline char *
+tp_text_string_init(char *at, const char *bytes, Size len)
+{
+	SET_VARSIZE(at, VARHDRSZ + len);
+	memcpy(at + VARHDRSZ, bytes, len);
+	at[VARHDRSZ + len] = '\0';
+	return at + VARHDRSZ;
+}
+
+/* One call in memory for the one-pass strategy, its key hashed (tp_calls.c). */
+typedef struct TpScanCall
+{
+	TpTaskRow	task;
+	int			keylen;
+	uint32		hash;			/* of the key: grouped and probed without touching it */
+} TpScanCall;
+
+extern TpScanCall *TpReadCalls(TpRun *run, MemoryContext row_ctx, int *ncalls);
+extern text *TpPlainText(Datum d, MemoryContext row_ctx, bool *used);
 
 /* merge_calls' one-pass and probe strategies (tp_scan.c). */
 extern void TpRunMergeScan(TpRun *run);

@@ -5,16 +5,19 @@
  *
  * The sorted strategy (tp_run.c) sorts every session by BizibleId, which
  * costs far more than reading them.  Here the tasks (few, next to sessions)
- * are read first and indexed by normalised BizibleId; then the sessions are
+ * are read first (tp_calls.c) and indexed by normalised BizibleId
+ * (tp_index.c); then the sessions are
  * read once in whatever order the executor likes and each session of a
  * BizibleId that has calls is offered to those calls' tree (tp_match.c,
  * TpCallTree): O(sessions + calls log calls) time, memory O(calls + sessions
  * that cover a call), never O(sessions).
  *
  * With few calls against many sessions only the sessions that can cover
- * them are fetched, one index range per called id; otherwise the whole
- * relation is read with no sort and no per-row SQL function (straight from
- * the heap for a plain table without row-level security).
+ * them are fetched, one index range per called id (walking the
+ * (bizible_key, started_at) index directly when the table has it);
+ * otherwise the whole relation is read with no sort and no per-row SQL
+ * function (straight from the heap for a plain table without row-level
+ * security; anything else goes through the executor as the caller).
  */
 #include "postgres.h"
 
@@ -27,25 +30,26 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
-#include "commands/defrem.h"
-#include "parser/parse_func.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "parser/parse_func.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/rel.h"
-#include "utils/relcache.h"
-#include "utils/regproc.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "touchpoint.h"
+#include "tp_index.h"
 
 /* Probe by BizibleId when sessions outnumber distinct ids this many times. */
 #define TP_PROBE_RATIO 64
@@ -69,270 +73,12 @@ sc_column(int c)
 	return c < SC_WEB ? first[c] : tp_web_columns[c - SC_WEB];
 }
 
-/* One call, with its task row. */
-typedef struct ScanCall
-{
-	TpTaskRow	task;
-	int			keylen;
-	uint32		hash;			/* of the key: sorts and probes without touching it */
-} ScanCall;
-
 /* A session that covered at least one call (the offer comes first). */
 typedef struct ScanSession
 {
 	TpOffer		offer;
 	TpSessionData data;
 } ScanSession;
-
-/* The calls of one normalised BizibleId: calls[first .. first + ncalls). */
-typedef struct KeyEntry
-{
-	const char *key;
-	int			keylen;
-	int			first;
-	int			ncalls;
-	TpCallTree	tree;
-} KeyEntry;
-
-/*
- * A slot of the open-addressing table: the key's hash, entry + 1 (0 =
- * empty), and the times of the key's first and last call.
- */
-typedef struct KeySlot
-{
-	uint32		hash;
-	uint32		entry;
-	int64		first_call;
-	int64		last_call;
-} KeySlot;
-
-/*
- * Most sessions carry an id no call has, or lie far from its calls, so a
- * probe must usually end after touching one slot: the hash is kept in the
- * slot and compared first, then the span of the key's calls.
- */
-typedef struct KeyIndex
-{
-	KeyEntry   *entries;
-	int			nentries;
-	KeySlot    *slots;
-	uint32		mask;
-	uint64	   *filter;			/* bits per (id, time bucket) of a call */
-	uint32		filter_mask;	/* words - 1 */
-	int64		bucket_width;	/* microseconds; 0: the window is too wide */
-} KeyIndex;
-
-/*
- * The filter says whether any call of an id falls in a time bucket.  It is
- * small enough to stay in the CPU cache (at most 512 kB), so most sessions
- * are dismissed without touching the larger slot table: those of ids no call
- * carries, and those of called ids that lie nowhere near a call (a visitor's
- * sessions spread over months, the calls over a few minutes).  Buckets are
- * four windows wide, so a session's window touches one or two of them.
- */
-#define TP_FILTER_MAX_BITS (1U << 21)
-#define TP_BUCKETS_PER_WINDOW 4
-#define TP_MAX_BUCKETS_CHECKED 4
-
-/* floor(t / width) for any t, width > 0 */
-static inline int64
-time_bucket(int64 t, int64 width)
-{
-	int64		q = t / width;
-
-	return (t % width != 0 && t < 0) ? q - 1 : q;
-}
-
-/*
- * Two bits of one 64-bit word per (id, bucket): one memory access, and
- * about a third of the false positives of one bit at the same size.
- */
-static inline uint64
-filter_word_bits(uint32 hash, int64 bucket, uint32 *word)
-{
-	uint64		x = (((uint64) hash << 32) ^ (uint64) bucket) * UINT64CONST(0x9E3779B97F4A7C15);
-
-	*word = (uint32) (x >> 40);
-	return (UINT64CONST(1) << (x & 63)) | (UINT64CONST(1) << ((x >> 6) & 63));
-}
-
-static inline bool
-filter_bit(const KeyIndex *index, uint32 hash, int64 bucket)
-{
-	uint32		word;
-	uint64		bits = filter_word_bits(hash, bucket, &word);
-
-	return (index->filter[word & index->filter_mask] & bits) == bits;
-}
-
-static inline void
-filter_set(KeyIndex *index, uint32 hash, int64 bucket)
-{
-	uint32		word;
-	uint64		bits = filter_word_bits(hash, bucket, &word);
-
-	index->filter[word & index->filter_mask] |= bits;
-}
-
-/*
- * May a call of this id lie in [started_at, end)?  false is certain; true
- * when unsure (also for a span of many buckets, checked in the slot table).
- */
-static inline bool
-filter_may_cover(const KeyIndex *index, uint32 hash, int64 started_at, int64 end)
-{
-	int64		first;
-	int64		last;
-	int64		b;
-
-	if (index->bucket_width == 0)
-		return true;
-	first = time_bucket(started_at, index->bucket_width);
-	last = time_bucket(end - 1, index->bucket_width);
-	if (last - first >= TP_MAX_BUCKETS_CHECKED || last < first)
-		return true;
-	for (b = first; b <= last; b++)
-		if (filter_bit(index, hash, b))
-			return true;
-	return false;
-}
-
-/* Order of the calls of one id: by time (their tree's leaves). */
-static int
-call_time_cmp(const void *a, const void *b, void *arg)
-{
-	const ScanCall *calls = (const ScanCall *) arg;
-	int64		x = calls[*(const int *) a].task.occurred_at;
-	int64		y = calls[*(const int *) b].task.occurred_at;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Group the calls by key through the hash table (no sort of all calls),
- * then lay each key's calls out by time: order[] lists the calls key by
- * key, times[] their times; build each key's tree and the filter.
- */
-static void
-build_index(KeyIndex *index, ScanCall *calls, int ncalls, int64 window,
-			int **order_out, int64 **times_out)
-{
-	int		   *entry_of = palloc_extended(sizeof(int) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
-	int		   *order = palloc_extended(sizeof(int) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
-	int64	   *times = palloc_extended(sizeof(int64) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
-	int		   *fill;
-	int			i;
-	uint32		nslots = 2;
-
-	/* 1. Find or add each call's key: entries in order of first appearance. */
-	while (nslots < 2 * (uint32) ncalls)
-		nslots <<= 1;
-	index->mask = nslots - 1;
-	index->slots = palloc_extended(sizeof(KeySlot) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	index->entries = palloc_extended(sizeof(KeyEntry) * Max(ncalls, 1), MCXT_ALLOC_HUGE);
-	index->nentries = 0;
-	for (i = 0; i < ncalls; i++)
-	{
-		const ScanCall *c = &calls[i];
-		uint32		h;
-
-		for (h = c->hash & index->mask;; h = (h + 1) & index->mask)
-		{
-			KeySlot    *slot = &index->slots[h];
-			KeyEntry   *e;
-
-			if (slot->entry == 0)
-			{
-				e = &index->entries[index->nentries++];
-				e->key = c->task.bizible_key;
-				e->keylen = c->keylen;
-				e->ncalls = 0;
-				slot->hash = c->hash;
-				slot->entry = index->nentries;
-			}
-			else
-			{
-				e = &index->entries[slot->entry - 1];
-				if (slot->hash != c->hash || e->keylen != c->keylen ||
-					memcmp(e->key, c->task.bizible_key, c->keylen) != 0)
-					continue;
-			}
-			e->ncalls++;
-			entry_of[i] = slot->entry - 1;
-			break;
-		}
-	}
-
-	/* 2. Each key's calls side by side, by time. */
-	fill = palloc_extended(sizeof(int) * Max(index->nentries, 1), MCXT_ALLOC_HUGE);
-	for (i = 0; i < index->nentries; i++)
-	{
-		index->entries[i].first = i == 0 ? 0 :
-			index->entries[i - 1].first + index->entries[i - 1].ncalls;
-		fill[i] = index->entries[i].first;
-	}
-	for (i = 0; i < ncalls; i++)
-		order[fill[entry_of[i]]++] = i;
-	pfree(fill);
-	pfree(entry_of);
-	for (i = 0; i < index->nentries; i++)
-	{
-		KeyEntry   *e = &index->entries[i];
-
-		if (e->ncalls > 1)
-			qsort_arg(order + e->first, e->ncalls, sizeof(int), call_time_cmp, calls);
-	}
-	for (i = 0; i < ncalls; i++)
-		times[i] = calls[order[i]].task.occurred_at;
-
-	/* 3. Every key's tree in one allocation: fewer pallocs, better locality. */
-	{
-		size_t		total = 0;
-		const TpOffer **slots;
-
-		for (i = 0; i < index->nentries; i++)
-			total += tp_calltree_size(index->entries[i].ncalls);
-		slots = palloc_extended(sizeof(TpOffer *) * Max(total, 1), MCXT_ALLOC_HUGE);
-		for (i = 0; i < index->nentries; i++)
-		{
-			KeyEntry   *e = &index->entries[i];
-
-			tp_calltree_init(&e->tree, times + e->first, e->ncalls, slots);
-			slots += tp_calltree_size(e->ncalls);
-		}
-	}
-
-	/* 4. The span of each key's calls, in its slot. */
-	for (i = 0; i < (int) nslots; i++)
-	{
-		KeySlot    *slot = &index->slots[i];
-
-		if (slot->entry != 0)
-		{
-			const KeyEntry *e = &index->entries[slot->entry - 1];
-
-			slot->first_call = times[e->first];
-			slot->last_call = times[e->first + e->ncalls - 1];
-		}
-	}
-
-	/* 5. The filter: about 16 bits per call, at most TP_FILTER_MAX_BITS. */
-	{
-		uint32		bits = 64;
-
-		while (bits < TP_FILTER_MAX_BITS && bits < (uint32) Min(ncalls, PG_INT32_MAX / 16) * 16)
-			bits <<= 1;
-		index->filter_mask = bits / 64 - 1;
-		index->filter = palloc0(bits / 8);
-		index->bucket_width = window <= PG_INT64_MAX / (2 * TP_BUCKETS_PER_WINDOW) ?
-			window * TP_BUCKETS_PER_WINDOW : 0;
-		for (i = 0; i < ncalls && index->bucket_width > 0; i++)
-			filter_set(index, calls[i].hash, time_bucket(calls[i].task.occurred_at,
-														 index->bucket_width));
-	}
-	*order_out = order;
-	*times_out = times;
-}
 
 /* Estimated rows of a relation, or -1 when it has no statistics (a view). */
 static double
@@ -422,76 +168,15 @@ typedef struct PassState
 	int			keybuf_len;
 } PassState;
 
-/*
- * A text Datum as bytes without copying when it is stored plainly;
- * compressed or out-of-line values are expanded in row_ctx (and *used set,
- * so that the caller resets it before the next row).
- */
-static inline text *
-plain_text(Datum d, MemoryContext row_ctx, bool *used)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
-	{
-		MemoryContext old = MemoryContextSwitchTo(row_ctx);
-
-		v = pg_detoast_datum_packed(v);
-		MemoryContextSwitchTo(old);
-		*used = true;
-	}
-	return (text *) v;
-}
-
 static inline text *
 row_text(PassState *st, Datum d)
 {
-	return plain_text(d, st->row_ctx, &st->row_ctx_used);
-}
-
-/*
- * Strings copied side by side into large blocks: one allocation per 64 kB
- * of text rather than one per string (fewer pallocs, less memory).
- */
-typedef struct StrArena
-{
-	MemoryContext ctx;
-	char	   *next;
-	Size		left;
-} StrArena;
-
-#define TP_ARENA_BLOCK (64 * 1024)
-
-/* A NUL-terminated copy of len bytes. */
-static char *
-arena_strndup(StrArena *a, const char *bytes, Size len)
-{
-	char	   *p;
-
-	if (len + 1 > a->left)
-	{
-		Size		block = Max(len + 1, TP_ARENA_BLOCK);
-
-		a->next = MemoryContextAllocExtended(a->ctx, block, MCXT_ALLOC_HUGE);
-		a->left = block;
-	}
-	p = a->next;
-	memcpy(p, bytes, len);
-	p[len] = '\0';
-	a->next += len + 1;
-	a->left -= len + 1;
-	return p;
-}
-
-static char *
-arena_text(StrArena *a, text *t)
-{
-	return arena_strndup(a, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	return TpPlainText(d, st->row_ctx, &st->row_ctx_used);
 }
 
 /*
  * Copy a session that covers calls into long-lived memory: one allocation
- * holds the session and its NUL-terminated strings.
+ * holds the session and its text strings (touchpoint.h).
  */
 static ScanSession *
 keep_session(PassState *st, const SessionRow *row, TimestampTz started_at,
@@ -510,9 +195,9 @@ keep_session(PassState *st, const SessionRow *row, TimestampTz started_at,
 
 		values[w] = isnull ? NULL : row_text(st, d);
 		if (values[w] != NULL)
-			total += VARSIZE_ANY_EXHDR(values[w]) + 1;
+			total += TP_TEXT_STRING_SIZE(VARSIZE_ANY_EXHDR(values[w]));
 	}
-	s = MemoryContextAlloc(st->work_ctx, total);
+	s = MemoryContextAllocExtended(st->work_ctx, total, MCXT_ALLOC_HUGE);
 	p = (char *) s + MAXALIGN(sizeof(ScanSession));
 	for (w = 0; w < 10; w++)
 	{
@@ -520,12 +205,10 @@ keep_session(PassState *st, const SessionRow *row, TimestampTz started_at,
 
 		if (values[w] != NULL)
 		{
-			int			len = VARSIZE_ANY_EXHDR(values[w]);
+			Size		len = VARSIZE_ANY_EXHDR(values[w]);
 
-			memcpy(p, VARDATA_ANY(values[w]), len);
-			p[len] = '\0';
-			str = p;
-			p += len + 1;
+			str = tp_text_string_init(p, VARDATA_ANY(values[w]), len);
+			p += TP_TEXT_STRING_SIZE(len);
 		}
 		if (w == 0)
 			s->offer.session_id = str;
@@ -835,176 +518,6 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	table_close(rel, AccessShareLock);
 }
 
-/* The calls being read: a growing array. */
-typedef struct CallList
-{
-	ScanCall   *calls;
-	int			ncalls;
-	int			capacity;
-} CallList;
-
-static ScanCall *
-next_call(CallList *list)
-{
-	if (list->ncalls >= list->capacity)
-	{
-		list->capacity = Max(list->capacity * 2, 1024);
-		list->calls = list->calls == NULL ?
-			palloc_extended(sizeof(ScanCall) * list->capacity, MCXT_ALLOC_HUGE) :
-			repalloc_huge(list->calls, sizeof(ScanCall) * list->capacity);
-	}
-	return &list->calls[list->ncalls++];
-}
-
-/* A call read in full: refuse the NULLs SPEC forbids, hash its key. */
-static void
-finish_call(TpRun *run, ScanCall *c)
-{
-	if (c->task.task_id == NULL)
-		TpNullColumnError(&run->tasks, "task_id", "a task", NULL);
-	if (c->task.deleted_null)
-		TpNullColumnError(&run->tasks, "is_deleted", "task", c->task.task_id);
-	if (c->task.occurred_null)
-		TpNullColumnError(&run->tasks, "occurred_at", "task", c->task.task_id);
-	c->keylen = strlen(c->task.bizible_key);
-	c->hash = hash_bytes((const unsigned char *) c->task.bizible_key, c->keylen);
-}
-
-/* Every task that can make a touchpoint, through the executor (any relation). */
-static void
-read_calls_spi(TpRun *run, CallList *list)
-{
-	StringInfoData q;
-	TpStream	stream;
-	HeapTuple	tup;
-	TupleDesc	desc;
-
-	initStringInfo(&q);
-	TpBuildTaskQuery(&q, run, false);
-	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
-	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
-	{
-		ScanCall   *c = next_call(list);
-
-		CHECK_FOR_INTERRUPTS();
-		TpReadTask(&c->task, tup, desc);
-		finish_call(run, c);
-	}
-	TpStreamClose(&stream);
-}
-
-/* The task columns read straight from the heap. */
-enum
-{
-	TC_BIZIBLE, TC_ID, TC_OCCURRED, TC_DELETED, TC_TYPE, TC_PERSON, TC_PHONE, TC_SUBJECT,
-	TC_COUNT
-};
-static const char *const task_heap_columns[TC_COUNT] = {
-	"bizible_id", "task_id", "occurred_at", "is_deleted", "type", "person_id", "phone", "subject"
-};
-
-/* As direct_scan_possible, for the tasks. */
-static bool
-direct_task_scan_possible(TpRun *run, AttrNumber *attnums)
-{
-	Oid			relid = run->tasks.relid;
-	int			c;
-
-	if (get_rel_relkind(relid) != RELKIND_RELATION)
-		return false;
-	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
-		return false;
-	for (c = 0; c < TC_COUNT; c++)
-	{
-		AttrNumber	attnum = get_attnum(relid, task_heap_columns[c]);
-		Oid			type = getBaseType(get_atttype(relid, attnum));
-		Oid			want = c == TC_OCCURRED ? TIMESTAMPTZOID : c == TC_DELETED ? BOOLOID : TEXTOID;
-
-		if (type != want && !(want == TEXTOID && type == VARCHAROID))
-			return false;
-		attnums[c] = attnum;
-	}
-	return true;
-}
-
-/*
- * Every task that can make a touchpoint, straight from the heap: the rows
- * the tasks query of TpBuildTaskQuery returns (a BizibleId, not deleted),
- * the key normalised here as bizible_key() does.
- */
-static void
-read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryContext row_ctx)
-{
-	Relation	rel = table_open(run->tasks.relid, AccessShareLock);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	StrArena	arena = {CurrentMemoryContext, NULL, 0};
-	char	   *keybuf = NULL;
-	int			keybuf_len = 0;
-	bool		row_ctx_used = false;
-	uint64		n = 0;
-
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		ScanCall   *c;
-		text	   *raw;
-		int			rawlen;
-		int			keylen;
-		bool		isnull;
-		Datum		d;
-		char	   **strings[4];
-		int			w;
-
-		if ((++n & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (row_ctx_used)
-		{
-			MemoryContextReset(row_ctx);
-			row_ctx_used = false;
-		}
-		d = slot_getattr(slot, attnums[TC_BIZIBLE], &isnull);
-		if (isnull)
-			continue;
-		raw = plain_text(d, row_ctx, &row_ctx_used);
-		rawlen = VARSIZE_ANY_EXHDR(raw);
-		if (rawlen > keybuf_len)
-		{
-			keybuf_len = Max(rawlen, 64);
-			keybuf = palloc(keybuf_len);
-		}
-		keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, keybuf);
-		if (keylen == 0)
-			continue;
-		d = slot_getattr(slot, attnums[TC_DELETED], &isnull);
-		if (!isnull && DatumGetBool(d))
-			continue;
-
-		c = next_call(list);
-		memset(&c->task, 0, sizeof(TpTaskRow));
-		c->task.bizible_key = arena_strndup(&arena, keybuf, keylen);
-		c->task.deleted_null = isnull;
-		d = slot_getattr(slot, attnums[TC_ID], &isnull);
-		if (!isnull)
-			c->task.task_id = arena_text(&arena, plain_text(d, row_ctx, &row_ctx_used));
-		d = slot_getattr(slot, attnums[TC_OCCURRED], &c->task.occurred_null);
-		c->task.occurred_at = c->task.occurred_null ? 0 : DatumGetTimestampTz(d);
-		strings[0] = &c->task.type;
-		strings[1] = &c->task.person_id;
-		strings[2] = &c->task.phone;
-		strings[3] = &c->task.subject;
-		for (w = 0; w < 4; w++)
-		{
-			d = slot_getattr(slot, attnums[TC_TYPE + w], &isnull);
-			*strings[w] = isnull ? NULL :
-				arena_text(&arena, plain_text(d, row_ctx, &row_ctx_used));
-		}
-		finish_call(run, c);
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-}
-
 /* Run merge_calls by one pass over the sessions (or the probe by id). */
 void
 TpRunMergeScan(TpRun *run)
@@ -1019,9 +532,7 @@ TpRunMergeScan(TpRun *run)
 	TpStream	stream;
 	HeapTuple	tup;
 	TupleDesc	desc;
-	CallList	list;
-	AttrNumber	task_attnums[TC_COUNT];
-	ScanCall   *calls;
+	TpScanCall *calls;
 	int			ncalls;
 	KeyIndex	index;
 	int		   *order;
@@ -1039,17 +550,12 @@ TpRunMergeScan(TpRun *run)
 		elog(ERROR, "touchpoint: SPI_connect failed");
 	oldcxt = MemoryContextSwitchTo(work_ctx);
 
-	/* 1. Every task that can make a touchpoint, into memory. */
-	memset(&list, 0, sizeof(list));
-	if (run->strategy != TP_STRATEGY_SCAN_SPI && direct_task_scan_possible(run, task_attnums))
-		read_calls_direct(run, &list, task_attnums, row_ctx);
-	else
-		read_calls_spi(run, &list);
-	calls = list.calls;
-	ncalls = list.ncalls;
+	/* 1. Every task that can make a touchpoint, into memory (tp_calls.c). */
+	calls = TpReadCalls(run, row_ctx, &ncalls);
+	run->text_strings = true;	/* the calls' strings and keep_session's */
 
 	/* 2. Grouped by BizibleId, by time within each, indexed. */
-	build_index(&index, calls, ncalls, run->window, &order, &times);
+	TpBuildKeyIndex(&index, calls, ncalls, run->window, &order, &times);
 
 	/* 3. The sessions, once: by id when few, else all of them, unsorted. */
 	session_rows = estimated_rows(run->sessions.relid);
@@ -1143,7 +649,7 @@ TpRunMergeScan(TpRun *run)
 		for (j = 0; j < e->ncalls; j++)
 		{
 			const TpOffer *won = tp_calltree_winner(&e->tree, j);
-			ScanCall   *c = &calls[order[e->first + j]];
+			TpScanCall   *c = &calls[order[e->first + j]];
 
 			CHECK_FOR_INTERRUPTS();
 			if (won == NULL)

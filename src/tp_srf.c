@@ -77,6 +77,16 @@ text_or_null(const char *s, bool *isnull)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
+/* A string of the run's rows as text: without a copy when it is a text string. */
+static inline Datum
+run_text(const TpRun *run, const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	if (s == NULL)
+		return (Datum) 0;
+	return run->text_strings ? TpTextStringDatum(s) : CStringGetTextDatum(s);
+}
+
 /* occurred - anchor as SQL would compute it, or NULL for infinities. */
 static Datum
 gap_interval(TimestampTz occurred, TimestampTz anchor, bool *isnull)
@@ -322,17 +332,17 @@ emit_touchpoint(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 	type = trimmed_type(task->type);
 
 	memset(nulls, true, sizeof(nulls));
-	values[0] = text_or_null(task->task_id, &nulls[0]);
-	values[1] = text_or_null(task->bizible_key, &nulls[1]);
-	values[2] = text_or_null(task->person_id, &nulls[2]);
+	values[0] = run_text(run, task->task_id, &nulls[0]);
+	values[1] = run_text(run, task->bizible_key, &nulls[1]);
+	values[2] = run_text(run, task->person_id, &nulls[2]);
 	if (merged)
-		values[3] = text_or_null(g->sessions[idx].session_id, &nulls[3]);
+		values[3] = run_text(run, g->sessions[idx].session_id, &nulls[3]);
 	values[4] = CStringGetTextDatum(type ? type : (merged ? "Web Visit" : "Phone Call"));
 	nulls[4] = false;
 	if (type)
 		values[5] = text_or_null(type, &nulls[5]);
 	else if (merged)
-		values[5] = text_or_null(d->web[TP_WEB_MEDIUM], &nulls[5]);
+		values[5] = run_text(run, d->web[TP_WEB_MEDIUM], &nulls[5]);
 	else
 		values[5] = text_or_null("Phone Call", &nulls[5]);
 	values[6] = TimestampTzGetDatum(task->occurred_at);
@@ -347,10 +357,10 @@ emit_touchpoint(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 		values[7] = TimestampTzGetDatum(g->sessions[idx].started_at);
 		nulls[7] = false;
 		for (i = 0; i < 8; i++)
-			values[8 + i] = text_or_null(d->web[web_out[i]], &nulls[8 + i]);
+			values[8 + i] = run_text(run, d->web[web_out[i]], &nulls[8 + i]);
 	}
-	values[16] = text_or_null(task->phone, &nulls[16]);
-	values[17] = text_or_null(task->subject, &nulls[17]);
+	values[16] = run_text(run, task->phone, &nulls[16]);
+	values[17] = run_text(run, task->subject, &nulls[17]);
 
 	tuplestore_putvalues(es->rsinfo->setResult, es->rsinfo->setDesc, values, nulls);
 	es->rows++;

@@ -1,0 +1,297 @@
+/*
+ * tp_calls.c
+ *		merge_calls' calls: every task that can make a touchpoint, read into
+ *		memory for the one-pass strategy (tp_scan.c).
+ *
+ * A plain task table without row-level security is read straight from the
+ * heap, its key normalised here as bizible_key() does; any other relation
+ * through the tasks query of TpBuildTaskQuery, as the caller.  Strings go
+ * side by side into large blocks (an arena), not one palloc each.
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+#include "touchpoint.h"
+
+/*
+ * A text Datum as bytes without copying when it is stored plainly;
+ * compressed or out-of-line values are expanded in row_ctx (and *used set,
+ * so that the caller resets it before the next row).
+ */
+text *
+TpPlainText(Datum d, MemoryContext row_ctx, bool *used)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
+	{
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+
+		v = pg_detoast_datum_packed(v);
+		MemoryContextSwitchTo(old);
+		*used = true;
+	}
+	return (text *) v;
+}
+
+/*
+ * Strings copied side by side into large blocks: one allocation per 64 kB
+ * of text rather than one per string (fewer pallocs, less memory).  Each is
+ * a text string (touchpoint.h), int-aligned.
+ */
+typedef struct StrArena
+{
+	MemoryContext ctx;
+	char	   *next;
+	Size		left;
+} StrArena;
+
+#define TP_ARENA_BLOCK (64 * 1024)
+
+/* A text string (touchpoint.h) of len bytes. */
+static char *
+arena_strndup(StrArena *a, const char *bytes, Size len)
+{
+	Size		size = TP_TEXT_STRING_SIZE(len);
+	char	   *p;
+
+	if (size > a->left)
+	{
+		Size		block = Max(size, TP_ARENA_BLOCK);
+
+		a->next = MemoryContextAllocExtended(a->ctx, block, MCXT_ALLOC_HUGE);
+		a->left = block;
+	}
+	p = a->next;
+	a->next += size;
+	a->left -= size;
+	return tp_text_string_init(p, bytes, len);
+}
+
+/* A C string (or NULL) as a text string. */
+static char *
+arena_cstring(StrArena *a, const char *s)
+{
+	return s == NULL ? NULL : arena_strndup(a, s, strlen(s));
+}
+
+static char *
+arena_text(StrArena *a, text *t)
+{
+	return arena_strndup(a, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* The calls being read: a growing array. */
+typedef struct CallList
+{
+	TpScanCall   *calls;
+	int			ncalls;
+	int			capacity;
+} CallList;
+
+static TpScanCall *
+next_call(CallList *list)
+{
+	if (list->ncalls >= list->capacity)
+	{
+		list->capacity = Max(list->capacity * 2, 1024);
+		list->calls = list->calls == NULL ?
+			palloc_extended(sizeof(TpScanCall) * list->capacity, MCXT_ALLOC_HUGE) :
+			repalloc_huge(list->calls, sizeof(TpScanCall) * list->capacity);
+	}
+	return &list->calls[list->ncalls++];
+}
+
+/* A call read in full: refuse the NULLs SPEC forbids, hash its key. */
+static void
+finish_call(TpRun *run, TpScanCall *c)
+{
+	if (c->task.task_id == NULL)
+		TpNullColumnError(&run->tasks, "task_id", "a task", NULL);
+	if (c->task.deleted_null)
+		TpNullColumnError(&run->tasks, "is_deleted", "task", c->task.task_id);
+	if (c->task.occurred_null)
+		TpNullColumnError(&run->tasks, "occurred_at", "task", c->task.task_id);
+	c->keylen = strlen(c->task.bizible_key);
+	c->hash = hash_bytes((const unsigned char *) c->task.bizible_key, c->keylen);
+}
+
+/* Every task that can make a touchpoint, through the executor (any relation). */
+static void
+read_calls_spi(TpRun *run, CallList *list)
+{
+	StringInfoData q;
+	TpStream	stream;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	StrArena	arena = {CurrentMemoryContext, NULL, 0};
+	MemoryContext row_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint task row",
+												  ALLOCSET_SMALL_SIZES);
+
+	initStringInfo(&q);
+	TpBuildTaskQuery(&q, run, false);
+	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
+	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
+	{
+		TpScanCall *c = next_call(list);
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+		TpTaskRow	read;
+
+		CHECK_FOR_INTERRUPTS();
+		TpReadTask(&read, tup, desc);
+		MemoryContextSwitchTo(old);
+		c->task = read;
+		c->task.task_id = arena_cstring(&arena, read.task_id);
+		c->task.bizible_key = arena_cstring(&arena, read.bizible_key);
+		c->task.type = arena_cstring(&arena, read.type);
+		c->task.person_id = arena_cstring(&arena, read.person_id);
+		c->task.phone = arena_cstring(&arena, read.phone);
+		c->task.subject = arena_cstring(&arena, read.subject);
+		MemoryContextReset(row_ctx);
+		finish_call(run, c);
+	}
+	TpStreamClose(&stream);
+	MemoryContextDelete(row_ctx);
+}
+
+/* The task columns read straight from the heap. */
+enum
+{
+	TC_BIZIBLE, TC_ID, TC_OCCURRED, TC_DELETED, TC_TYPE, TC_PERSON, TC_PHONE, TC_SUBJECT,
+	TC_COUNT
+};
+static const char *const task_heap_columns[TC_COUNT] = {
+	"bizible_id", "task_id", "occurred_at", "is_deleted", "type", "person_id", "phone", "subject"
+};
+
+/* As direct_scan_possible, for the tasks. */
+static bool
+direct_task_scan_possible(TpRun *run, AttrNumber *attnums)
+{
+	Oid			relid = run->tasks.relid;
+	int			c;
+
+	if (get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
+		return false;
+	for (c = 0; c < TC_COUNT; c++)
+	{
+		AttrNumber	attnum = get_attnum(relid, task_heap_columns[c]);
+		Oid			type = getBaseType(get_atttype(relid, attnum));
+		Oid			want = c == TC_OCCURRED ? TIMESTAMPTZOID : c == TC_DELETED ? BOOLOID : TEXTOID;
+
+		if (type != want && !(want == TEXTOID && type == VARCHAROID))
+			return false;
+		attnums[c] = attnum;
+	}
+	return true;
+}
+
+/*
+ * Every task that can make a touchpoint, straight from the heap: the rows
+ * the tasks query of TpBuildTaskQuery returns (a BizibleId, not deleted),
+ * the key normalised here as bizible_key() does.
+ */
+static void
+read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryContext row_ctx)
+{
+	Relation	rel = table_open(run->tasks.relid, AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	StrArena	arena = {CurrentMemoryContext, NULL, 0};
+	char	   *keybuf = NULL;
+	int			keybuf_len = 0;
+	bool		row_ctx_used = false;
+	uint64		n = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		TpScanCall   *c;
+		text	   *raw;
+		int			rawlen;
+		int			keylen;
+		bool		isnull;
+		Datum		d;
+		char	   **strings[4];
+		int			w;
+
+		if ((++n & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (row_ctx_used)
+		{
+			MemoryContextReset(row_ctx);
+			row_ctx_used = false;
+		}
+		d = slot_getattr(slot, attnums[TC_BIZIBLE], &isnull);
+		if (isnull)
+			continue;
+		raw = TpPlainText(d, row_ctx, &row_ctx_used);
+		rawlen = VARSIZE_ANY_EXHDR(raw);
+		if (rawlen > keybuf_len)
+		{
+			keybuf_len = Max(rawlen, 64);
+			keybuf = palloc(keybuf_len);
+		}
+		keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, keybuf);
+		if (keylen == 0)
+			continue;
+		d = slot_getattr(slot, attnums[TC_DELETED], &isnull);
+		if (!isnull && DatumGetBool(d))
+			continue;
+
+		c = next_call(list);
+		memset(&c->task, 0, sizeof(TpTaskRow));
+		c->task.bizible_key = arena_strndup(&arena, keybuf, keylen);
+		c->task.deleted_null = isnull;
+		d = slot_getattr(slot, attnums[TC_ID], &isnull);
+		if (!isnull)
+			c->task.task_id = arena_text(&arena, TpPlainText(d, row_ctx, &row_ctx_used));
+		d = slot_getattr(slot, attnums[TC_OCCURRED], &c->task.occurred_null);
+		c->task.occurred_at = c->task.occurred_null ? 0 : DatumGetTimestampTz(d);
+		strings[0] = &c->task.type;
+		strings[1] = &c->task.person_id;
+		strings[2] = &c->task.phone;
+		strings[3] = &c->task.subject;
+		for (w = 0; w < 4; w++)
+		{
+			d = slot_getattr(slot, attnums[TC_TYPE + w], &isnull);
+			*strings[w] = isnull ? NULL :
+				arena_text(&arena, TpPlainText(d, row_ctx, &row_ctx_used));
+		}
+		finish_call(run, c);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * Every task that can make a touchpoint (a BizibleId, not deleted), with its
+ * key hashed: straight from the heap when possible, else through SPI (the
+ * caller is connected).  Allocated in the current memory context.
+ */
+TpScanCall *
+TpReadCalls(TpRun *run, MemoryContext row_ctx, int *ncalls)
+{
+	CallList	list;
+	AttrNumber	attnums[TC_COUNT];
+
+	memset(&list, 0, sizeof(list));
+	if (run->strategy != TP_STRATEGY_SCAN_SPI && direct_task_scan_possible(run, attnums))
+		read_calls_direct(run, &list, attnums, row_ctx);
+	else
+		read_calls_spi(run, &list);
+	*ncalls = list.ncalls;
+	return list.calls;
+}

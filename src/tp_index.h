@@ -1,0 +1,126 @@
+/*
+ * tp_index.h
+ *		The calls of merge_calls' one-pass strategy indexed by normalised
+ *		BizibleId (built by tp_index.c, read by tp_scan.c for every session).
+ *
+ * A session is tested against it on the hot path of the pass, so the tests
+ * are inline here.
+ */
+#ifndef TP_INDEX_H
+#define TP_INDEX_H
+
+#include "touchpoint.h"
+
+/* The calls of one normalised BizibleId: calls[first .. first + ncalls). */
+typedef struct KeyEntry
+{
+	const char *key;
+	int			keylen;
+	int			first;
+	int			ncalls;
+	TpCallTree	tree;
+} KeyEntry;
+
+/*
+ * A slot of the open-addressing table: the key's hash, entry + 1 (0 =
+ * empty), and the times of the key's first and last call.
+ */
+typedef struct KeySlot
+{
+	uint32		hash;
+	uint32		entry;
+	int64		first_call;
+	int64		last_call;
+} KeySlot;
+
+/*
+ * Most sessions carry an id no call has, or lie far from its calls, so a
+ * probe must usually end after touching one slot: the hash is kept in the
+ * slot and compared first, then the span of the key's calls.
+ */
+typedef struct KeyIndex
+{
+	KeyEntry   *entries;
+	int			nentries;
+	KeySlot    *slots;
+	uint32		mask;
+	uint64	   *filter;			/* bits per (id, time bucket) of a call */
+	uint32		filter_mask;	/* words - 1 */
+	int64		bucket_width;	/* microseconds; 0: the window is too wide */
+} KeyIndex;
+
+/*
+ * The filter says whether any call of an id falls in a time bucket.  It is
+ * small enough to stay in the CPU cache (at most 512 kB), so most sessions
+ * are dismissed without touching the larger slot table: those of ids no call
+ * carries, and those of called ids that lie nowhere near a call (a visitor's
+ * sessions spread over months, the calls over a few minutes).  Buckets are
+ * four windows wide, so a session's window touches one or two of them.
+ */
+#define TP_FILTER_MAX_BITS (1U << 21)
+#define TP_BUCKETS_PER_WINDOW 4
+#define TP_MAX_BUCKETS_CHECKED 4
+
+/* floor(t / width) for any t, width > 0 */
+static inline int64
+time_bucket(int64 t, int64 width)
+{
+	int64		q = t / width;
+
+	return (t % width != 0 && t < 0) ? q - 1 : q;
+}
+
+/*
+ * Two bits of one 64-bit word per (id, bucket): one memory access, and
+ * about a third of the false positives of one bit at the same size.
+ */
+static inline uint64
+filter_word_bits(uint32 hash, int64 bucket, uint32 *word)
+{
+	uint64		x = (((uint64) hash << 32) ^ (uint64) bucket) * UINT64CONST(0x9E3779B97F4A7C15);
+
+	*word = (uint32) (x >> 40);
+	return (UINT64CONST(1) << (x & 63)) | (UINT64CONST(1) << ((x >> 6) & 63));
+}
+
+static inline bool
+filter_bit(const KeyIndex *index, uint32 hash, int64 bucket)
+{
+	uint32		word;
+	uint64		bits = filter_word_bits(hash, bucket, &word);
+
+	return (index->filter[word & index->filter_mask] & bits) == bits;
+}
+
+/*
+ * May a call of this id lie in [started_at, end)?  false is certain; true
+ * when unsure (also for a span of many buckets, checked in the slot table).
+ */
+static inline bool
+filter_may_cover(const KeyIndex *index, uint32 hash, int64 started_at, int64 end)
+{
+	int64		first;
+	int64		last;
+	int64		b;
+
+	if (index->bucket_width == 0)
+		return true;
+	first = time_bucket(started_at, index->bucket_width);
+	last = time_bucket(end - 1, index->bucket_width);
+	if (last - first >= TP_MAX_BUCKETS_CHECKED || last < first)
+		return true;
+	for (b = first; b <= last; b++)
+		if (filter_bit(index, hash, b))
+			return true;
+	return false;
+}
+
+/*
+ * Group the calls by key, lay each key's calls out by time (order[] lists
+ * the calls key by key, times[] their times), build each key's call tree,
+ * the slot table and the filter.
+ */
+extern void TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
+							int **order_out, int64 **times_out);
+
+#endif							/* TP_INDEX_H */
