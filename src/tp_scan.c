@@ -146,6 +146,7 @@ typedef struct SessionRow
 	TupleDesc	desc;
 	TupleTableSlot *slot;		/* direct path */
 	const AttrNumber *attnums;	/* SC_* -> attribute number, direct path */
+	AttrNumber	deform_upto;	/* direct path: the last of the four columns every row needs */
 } SessionRow;
 
 static inline Datum
@@ -267,6 +268,9 @@ consider_session(PassState *st, const SessionRow *row)
 		MemoryContextReset(st->row_ctx);
 		st->row_ctx_used = false;
 	}
+	/* the four columns every row needs, deformed in one go */
+	if (row->slot != NULL)
+		slot_getsomeattrs(row->slot, row->deform_upto);
 	d = row_get(row, SC_BIZIBLE, &isnull);
 	if (isnull)
 		return;
@@ -457,6 +461,8 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	memset(&row, 0, sizeof(row));
 	row.slot = slot;
 	row.attnums = attnums;
+	row.deform_upto = Max(Max(attnums[SC_BIZIBLE], attnums[SC_ID]),
+						  Max(attnums[SC_STARTED], attnums[SC_LAST]));
 
 	/* in index order, so that successive descents share their upper pages */
 	sorted = palloc_extended(sizeof(KeyEntry *) * index->nentries, MCXT_ALLOC_HUGE);
@@ -507,6 +513,8 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	memset(&row, 0, sizeof(row));
 	row.slot = slot;
 	row.attnums = attnums;
+	row.deform_upto = Max(Max(attnums[SC_BIZIBLE], attnums[SC_ID]),
+						  Max(attnums[SC_STARTED], attnums[SC_LAST]));
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		if ((++n & 1023) == 0)
