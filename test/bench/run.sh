@@ -4,10 +4,11 @@
 # the same generated data in the same run.  Prints medians and ratios.
 #
 #   bash test/bench/run.sh [--sessions N] [--visitors N] [--tasks N] [--in-window F]
-#                          [--reps N] [--sweep] [--no-plain] [--seed F] [--keep]
+#                          [--reps N] [--sweep] [--no-plain] [--no-refresh] [--seed F] [--keep]
 #
 #   --sweep     also time every tasks:sessions ratio from 1:10000 to 1:2
 #   --no-plain  skip the plain-SQL formulations (for very large runs)
+#   --no-refresh  skip refresh() (for very large runs)
 # Uses its own throwaway cluster (port 54340, shared_buffers=$TP_BENCH_SHARED_BUFFERS,
 # default 4GB; otherwise default settings) and stops it at the end unless --keep.
 # Needs only PostgreSQL's own tools (psql), bash and awk.
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
 SESSIONS=2000000 VISITORS=500000 TASKS=200000 IN_WINDOW=0.8 REPS=5 SEED=0.42
-SWEEP=0 PLAIN=1 KEEP=0
+SWEEP=0 PLAIN=1 REFRESH=1 KEEP=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --sessions) SESSIONS=$2; shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
         --seed) SEED=$2; shift 2 ;;
         --sweep) SWEEP=1; shift ;;
         --no-plain) PLAIN=0; shift ;;
+        --no-refresh) REFRESH=0; shift ;;
         --keep) KEEP=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
@@ -160,9 +162,11 @@ task=$("${PSQL[@]}" -At -c "SELECT task_id FROM touchpoint.tasks ORDER BY task_i
 e=$(median_ms 21 "SELECT * FROM touchpoint.explain_call('$task')")
 echo "explain_call('$task'): median $e ms over 21 runs"
 echo "peak memory of the backend during merge_calls: $(peak_memory_mb "${QUERY[merge_calls]}") MB anonymous (RssAnon); idle backend: $(peak_memory_mb "SELECT 1") MB"
-r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh()")
-r2=$(median_ms 3 "SELECT * FROM touchpoint.refresh()")
-echo "refresh(): first (plain) $r1 ms; concurrent median $r2 ms = $(awk -v a="$r2" -v b="$m" 'BEGIN {printf "%.2f", a/b}')x merge_calls"
+if [ $REFRESH = 1 ]; then
+    r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh()")
+    r2=$(median_ms 3 "SELECT * FROM touchpoint.refresh()")
+    echo "refresh(): first (plain) $r1 ms; concurrent median $r2 ms = $(awk -v a="$r2" -v b="$m" 'BEGIN {printf "%.2f", a/b}')x merge_calls"
+fi
 
 if [ $SWEEP = 1 ]; then
     echo
