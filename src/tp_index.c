@@ -136,14 +136,15 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 		}
 	}
 
-	/* 5. The filter: about 16 bits per call, at most TP_FILTER_MAX_BITS. */
+	/* 5. The filter: about 10 bits per call, at most TP_FILTER_MAX_BITS. */
 	{
+		uint64		want = (uint64) ncalls * TP_FILTER_BITS_PER_CALL;
 		uint32		bits = 64;
 
-		while (bits < TP_FILTER_MAX_BITS && bits < (uint32) Min(ncalls, PG_INT32_MAX / 16) * 16)
+		while (bits < TP_FILTER_MAX_BITS && bits < want)
 			bits <<= 1;
 		index->filter_mask = bits / 64 - 1;
-		index->filter = palloc0(bits / 8);
+		index->filter = palloc_extended(bits / 8, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		index->bucket_width = window <= PG_INT64_MAX / (2 * TP_BUCKETS_PER_WINDOW) ?
 			window * TP_BUCKETS_PER_WINDOW : 0;
 		for (i = 0; i < ncalls && index->bucket_width > 0; i++)

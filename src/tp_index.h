@@ -50,14 +50,18 @@ typedef struct KeyIndex
 } KeyIndex;
 
 /*
- * The filter says whether any call of an id falls in a time bucket.  It is
- * small enough to stay in the CPU cache (at most 512 kB), so most sessions
- * are dismissed without touching the larger slot table: those of ids no call
- * carries, and those of called ids that lie nowhere near a call (a visitor's
- * sessions spread over months, the calls over a few minutes).  Buckets are
- * four windows wide, so a session's window touches one or two of them.
+ * The filter says whether any call of an id falls in a time bucket.  With
+ * about 10 bits per call it is a sixteenth of the slot table's size (256 kB
+ * for 200,000 calls: in the CPU cache), so most sessions are dismissed
+ * without touching the slot table: those of ids no call carries, and those
+ * of called ids that lie nowhere near a call (a visitor's sessions spread
+ * over months, the calls over a few minutes).  It grows with the calls (a
+ * filter too small for them lets nearly every session through), up to
+ * 16 MB.  Buckets are four windows wide, so a session's window touches one
+ * or two of them.
  */
-#define TP_FILTER_MAX_BITS (1U << 21)
+#define TP_FILTER_BITS_PER_CALL 10
+#define TP_FILTER_MAX_BITS (1U << 27)
 #define TP_BUCKETS_PER_WINDOW 4
 #define TP_MAX_BUCKETS_CHECKED 4
 

@@ -35,6 +35,7 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "parser/parse_func.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -236,32 +237,28 @@ null_session_column(PassState *st, const SessionRow *row, const char *key, int k
 					  TextDatumGetCString(row_get(row, SC_ID, &isnull)));
 }
 
-/*
- * Consider one session: skip it unless its BizibleId has calls and it covers
- * at least one of them; then keep it and offer it to those calls.
- *
- * The order of the tests is what makes the pass fast: the filter bits of
- * (id, time) (in the CPU cache), then the slot (hash and the span of the
- * id's calls), then the id's call tree, and only for a session that covers
- * a call the id itself (a hash collision merely fails that comparison).
- */
-static void
-consider_session(PassState *st, const SessionRow *row)
+/* What every session needs before its id's calls are consulted. */
+typedef struct SessionHead
 {
-	const KeyIndex *index = st->index;
+	uint32		hash;			/* of the normalised id, which is in st->keybuf */
+	int			keylen;
+	bool		id_null;
+	bool		start_null;
+	bool		last_null;
+	TimestampTz started_at;
+	TimestampTz last_activity;
+	int64		end;			/* covers calls with started_at <= t < end */
+} SessionHead;
+
+/* The session's normalised id (into st->keybuf), its hash and times; false: no id. */
+static inline bool
+session_head(PassState *st, const SessionRow *row, SessionHead *head)
+{
 	TpRun	   *run = st->run;
 	bool		isnull;
 	Datum		d;
 	text	   *raw;
 	int			rawlen;
-	int			keylen;
-	uint32		hash;
-	uint32		h;
-	bool		id_null;
-	TimestampTz started_at = 0;
-	TimestampTz last_activity = 0;
-	bool		last_null = true;
-	int64		end = 0;
 
 	if (st->row_ctx_used)
 	{
@@ -273,7 +270,7 @@ consider_session(PassState *st, const SessionRow *row)
 		slot_getsomeattrs(row->slot, row->deform_upto);
 	d = row_get(row, SC_BIZIBLE, &isnull);
 	if (isnull)
-		return;
+		return false;
 	raw = row_text(st, d);
 	rawlen = VARSIZE_ANY_EXHDR(raw);
 	if (rawlen > st->keybuf_len)
@@ -281,52 +278,83 @@ consider_session(PassState *st, const SessionRow *row)
 		st->keybuf_len = Max(rawlen, 64);
 		st->keybuf = MemoryContextAlloc(st->work_ctx, st->keybuf_len);
 	}
-	keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, st->keybuf);
-	if (keylen == 0)
-		return;
-	hash = hash_bytes((const unsigned char *) st->keybuf, keylen);
+	head->keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, st->keybuf);
+	if (head->keylen == 0)
+		return false;
+	head->hash = hash_bytes((const unsigned char *) st->keybuf, head->keylen);
 
-	(void) row_get(row, SC_ID, &id_null);
-	d = row_get(row, SC_STARTED, &isnull);
-	if (!id_null && !isnull)
-	{
-		started_at = DatumGetTimestampTz(d);
-		d = row_get(row, SC_LAST, &last_null);
-		if (!last_null)
-			last_activity = DatumGetTimestampTz(d);
-		end = tp_time_add(run->anchor == TP_ANCHOR_LAST_ACTIVITY && !last_null ?
-						  last_activity : started_at, run->window);
-		if (!filter_may_cover(index, hash, started_at, end))
-			return;				/* no call of this id (if any) near it */
-	}
+	(void) row_get(row, SC_ID, &head->id_null);
+	d = row_get(row, SC_STARTED, &head->start_null);
+	head->started_at = head->start_null ? 0 : DatumGetTimestampTz(d);
+	d = row_get(row, SC_LAST, &head->last_null);
+	head->last_activity = head->last_null ? 0 : DatumGetTimestampTz(d);
+	head->end = tp_time_add(run->anchor == TP_ANCHOR_LAST_ACTIVITY && !head->last_null ?
+							head->last_activity : head->started_at, run->window);
+	return true;
+}
 
-	for (h = hash & index->mask; index->slots[h].entry != 0; h = (h + 1) & index->mask)
+/* May the session cover a call of its id?  A NULL id or start must be looked up. */
+static inline bool
+session_may_cover(const KeyIndex *index, const SessionHead *head)
+{
+	return head->id_null || head->start_null ||
+		filter_may_cover(index, head->hash, head->started_at, head->end);
+}
+
+/*
+ * Offer a session to its id's calls: the slot (hash and the span of the
+ * id's calls), then the id's call tree, and only for a session that covers
+ * a call the id itself (a hash collision merely fails that comparison).
+ */
+static void
+offer_session(PassState *st, const SessionRow *row, const SessionHead *head)
+{
+	const KeyIndex *index = st->index;
+	uint32		h;
+
+	for (h = head->hash & index->mask; index->slots[h].entry != 0; h = (h + 1) & index->mask)
 	{
 		const KeySlot *slot = &index->slots[h];
 		KeyEntry   *e;
 
-		if (slot->hash != hash)
+		if (slot->hash != head->hash)
 			continue;
 		e = &index->entries[slot->entry - 1];
-		if (id_null || isnull)
+		if (head->id_null || head->start_null)
 		{
 			/* A NULL id or start is an error even when the session covers nothing. */
-			if (e->keylen == keylen && memcmp(e->key, st->keybuf, keylen) == 0)
-				null_session_column(st, row, st->keybuf, keylen);
+			if (e->keylen == head->keylen && memcmp(e->key, st->keybuf, head->keylen) == 0)
+				null_session_column(st, row, st->keybuf, head->keylen);
 			continue;
 		}
 		/* covers a call at t when started_at <= t < end */
-		if (started_at > slot->last_call || end <= slot->first_call)
+		if (head->started_at > slot->last_call || head->end <= slot->first_call)
 			continue;
-		if (e->ncalls > 1 && tp_calltree_count(&e->tree, started_at, end) == 0)
+		if (e->ncalls > 1 && tp_calltree_count(&e->tree, head->started_at, head->end) == 0)
 			continue;
-		if (e->keylen != keylen || memcmp(e->key, st->keybuf, keylen) != 0)
+		if (e->keylen != head->keylen || memcmp(e->key, st->keybuf, head->keylen) != 0)
 			continue;			/* same hash, another id */
 		tp_calltree_offer(&e->tree,
-						  &keep_session(st, row, started_at, last_null, last_activity)->offer,
-						  end);
+						  &keep_session(st, row, head->started_at, head->last_null,
+										head->last_activity)->offer,
+						  head->end);
 		return;
 	}
+}
+
+/*
+ * Consider one session: skip it unless its BizibleId has calls and it covers
+ * at least one of them; then keep it and offer it to those calls.  The
+ * filter of (id, time) comes first: it is in the CPU cache and dismisses
+ * most sessions without touching the slot table.
+ */
+static void
+consider_session(PassState *st, const SessionRow *row)
+{
+	SessionHead head;
+
+	if (session_head(st, row, &head) && session_may_cover(st->index, &head))
+		offer_session(st, row, &head);
 }
 
 /*
@@ -500,6 +528,72 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	return true;
 }
 
+/*
+ * The heap scan in batches of one page's sessions (at most TP_BATCH), so
+ * that the memory latency of the filter and the slot table overlaps instead
+ * of being paid one session at a time: first every session's id and times
+ * are read and the filter words it needs are prefetched, then the filter is
+ * checked and the slots of those that pass prefetched, then those are
+ * offered.  The batch's page stays pinned until it is done, so its tuples
+ * stay where they are.
+ */
+#define TP_BATCH 64
+
+typedef struct PendingSession
+{
+	HeapTupleData tuple;		/* points into the pinned page */
+	SessionHead head;
+	bool		candidate;
+} PendingSession;
+
+static inline void
+prefetch_filter(const KeyIndex *index, const SessionHead *head)
+{
+	int64		first;
+	int64		last;
+	int64		b;
+
+	if (head->id_null || head->start_null || index->bucket_width == 0)
+		return;
+	first = time_bucket(head->started_at, index->bucket_width);
+	last = time_bucket(head->end - 1, index->bucket_width);
+	if (last - first >= TP_MAX_BUCKETS_CHECKED || last < first)
+		return;
+	for (b = first; b <= last; b++)
+	{
+		uint32		word;
+
+		(void) filter_word_bits(head->hash, b, &word);
+		__builtin_prefetch(&index->filter[word & index->filter_mask]);
+	}
+}
+
+static void
+offer_batch(PassState *st, PendingSession *batch, int n, Buffer buffer, SessionRow *row)
+{
+	const KeyIndex *index = st->index;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		batch[i].candidate = session_may_cover(index, &batch[i].head);
+		if (batch[i].candidate)
+			__builtin_prefetch(&index->slots[batch[i].head.hash & index->mask]);
+	}
+	for (i = 0; i < n; i++)
+	{
+		SessionHead head;
+
+		if (!batch[i].candidate)
+			continue;
+		ExecStoreBufferHeapTuple(&batch[i].tuple, row->slot, buffer);
+		/* read again: the id goes back into st->keybuf for the comparison */
+		if (session_head(st, row, &head))
+			offer_session(st, row, &head);
+	}
+	ExecClearTuple(row->slot);
+}
+
 /* Read every row of the sessions table through a heap scan. */
 static void
 scan_sessions_direct(PassState *st, const AttrNumber *attnums)
@@ -507,7 +601,12 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	Relation	rel = table_open(st->run->sessions.relid, AccessShareLock);
 	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TupleTableSlot *batch_slot = table_slot_create(rel, NULL);
+	PendingSession *batch = palloc(sizeof(PendingSession) * TP_BATCH);
+	int			nbatch = 0;
+	Buffer		batch_buffer = InvalidBuffer;
 	SessionRow	row;
+	SessionRow	batch_row;
 	uint64		n = 0;
 
 	memset(&row, 0, sizeof(row));
@@ -515,12 +614,45 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	row.attnums = attnums;
 	row.deform_upto = Max(Max(attnums[SC_BIZIBLE], attnums[SC_ID]),
 						  Max(attnums[SC_STARTED], attnums[SC_LAST]));
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	batch_row = row;
+	batch_row.slot = batch_slot;
+	for (;;)
 	{
+		bool		got = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+		Buffer		buffer = InvalidBuffer;
+		PendingSession *p;
+
+		if (got && TTS_IS_BUFFERTUPLE(slot))
+			buffer = ((BufferHeapTupleTableSlot *) slot)->buffer;
+		if (nbatch > 0 && (buffer != batch_buffer || nbatch == TP_BATCH))
+		{
+			offer_batch(st, batch, nbatch, batch_buffer, &batch_row);
+			ReleaseBuffer(batch_buffer);
+			nbatch = 0;
+		}
+		if (!got)
+			break;
 		if ((++n & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
-		consider_session(st, &row);
+		if (!BufferIsValid(buffer))
+		{
+			/* not a heap page (another table access method): one at a time */
+			consider_session(st, &row);
+			continue;
+		}
+		p = &batch[nbatch];
+		if (!session_head(st, &row, &p->head))
+			continue;
+		prefetch_filter(st->index, &p->head);
+		if (nbatch == 0)
+		{
+			IncrBufferRefCount(buffer);
+			batch_buffer = buffer;
+		}
+		p->tuple = *ExecFetchSlotHeapTuple(slot, false, NULL);
+		nbatch++;
 	}
+	ExecDropSingleTupleTableSlot(batch_slot);
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
