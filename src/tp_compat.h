@@ -39,4 +39,11 @@
 #define TP_FUNCTION_INFO(name) PG_FUNCTION_INFO_V1(name)
 #endif
 
+/* A hint to fetch memory into the cache (a no-op where the compiler has none). */
+#if defined(__GNUC__) || defined(__clang__)
+#define tp_prefetch(addr) __builtin_prefetch(addr)
+#else
+#define tp_prefetch(addr) ((void) 0)
+#endif
+
 #endif							/* TP_COMPAT_H */

@@ -50,6 +50,7 @@
 #include "utils/syscache.h"
 
 #include "touchpoint.h"
+#include "tp_compat.h"
 #include "tp_index.h"
 
 /* Probe by BizibleId when sessions outnumber distinct ids this many times. */
@@ -564,7 +565,7 @@ prefetch_filter(const KeyIndex *index, const SessionHead *head)
 		uint32		word;
 
 		(void) filter_word_bits(head->hash, b, &word);
-		__builtin_prefetch(&index->filter[word & index->filter_mask]);
+		tp_prefetch(&index->filter[word & index->filter_mask]);
 	}
 }
 
@@ -578,7 +579,7 @@ offer_batch(PassState *st, PendingSession *batch, int n, Buffer buffer, SessionR
 	{
 		batch[i].candidate = session_may_cover(index, &batch[i].head);
 		if (batch[i].candidate)
-			__builtin_prefetch(&index->slots[batch[i].head.hash & index->mask]);
+			tp_prefetch(&index->slots[batch[i].head.hash & index->mask]);
 	}
 	for (i = 0; i < n; i++)
 	{
