@@ -59,6 +59,8 @@ generate() {   # generate SESSIONS TASKS [only_tasks]
     [ -n "${3:-}" ] && extra=(-v only_tasks=1)
     "${PSQL[@]}" -v sessions="$1" -v visitors="$VISITORS" -v tasks="$2" -v in_window="$IN_WINDOW" \
         -v seed="$SEED" "${extra[@]}" -f test/bench/generate.sql
+    # write the new data out now, not during the next timings (whichever ran first paid for it)
+    "${PSQL[@]}" -c "CHECKPOINT"
 }
 start=$(date +%s)
 generate "$SESSIONS" "$TASKS"
@@ -166,6 +168,7 @@ if [ $REFRESH = 1 ]; then
     r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh()")
     r2=$(median_ms 3 "SELECT * FROM touchpoint.refresh()")
     echo "refresh(): first (plain) $r1 ms; concurrent median $r2 ms = $(awk -v a="$r2" -v b="$m" 'BEGIN {printf "%.2f", a/b}')x merge_calls"
+    "${PSQL[@]}" -c "CHECKPOINT"
 fi
 
 if [ $SWEEP = 1 ]; then
