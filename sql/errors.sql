@@ -94,6 +94,48 @@ SELECT count(*) FROM touchpoint.merge_calls('e_null_start');
 SELECT status FROM touchpoint.explain_call('t-null-id', 'touchpoint.sessions',
     (SELECT 'e_null_time'::regclass)) ;
 
+-- The same NULLs in plain tables (no NOT NULL constraints), which merge_calls
+-- reads straight from the heap (the page-batched scan, the direct index probe,
+-- the direct read of the tasks): the same errors, whichever way it reads.
+CREATE TABLE e_plain_sessions AS SELECT * FROM touchpoint.sessions;
+CREATE INDEX ON e_plain_sessions (touchpoint.bizible_key(bizible_id) COLLATE "C", started_at, session_id COLLATE "C");
+CREATE TABLE e_plain_tasks AS SELECT * FROM touchpoint.tasks;
+ANALYZE e_plain_sessions, e_plain_tasks;
+UPDATE e_plain_sessions SET started_at = NULL WHERE session_id = 's-doc';
+CREATE TABLE e_plain_tasks_null_time AS SELECT * FROM e_plain_tasks;
+UPDATE e_plain_tasks_null_time SET occurred_at = NULL WHERE task_id = 't-doc';
+CREATE TABLE e_plain_tasks_null_deleted AS SELECT * FROM e_plain_tasks;
+UPDATE e_plain_tasks_null_deleted SET is_deleted = NULL WHERE task_id = 't-doc';
+CREATE TABLE e_plain_tasks_null_id AS SELECT * FROM e_plain_tasks;
+UPDATE e_plain_tasks_null_id SET task_id = NULL WHERE task_id = 't-doc';
+CREATE TEMP TABLE e_plain_results (strategy text, stmt text, state text, message text);
+CREATE FUNCTION e_plain_try(strategy text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('touchpoint.merge_strategy', strategy, false);
+    INSERT INTO e_plain_results
+    SELECT strategy, t.stmt, r.state, r.message
+    FROM (VALUES ($q$SELECT * FROM touchpoint.merge_calls('e_plain_sessions', 'e_plain_tasks')$q$),
+                 ($q$SELECT * FROM touchpoint.merge_calls('e_null_start')$q$),
+                 ($q$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_plain_tasks_null_time')$q$),
+                 ($q$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_plain_tasks_null_deleted')$q$),
+                 ($q$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_plain_tasks_null_id')$q$)) AS t(stmt),
+         LATERAL regress_try(t.stmt) AS r;
+END $$;
+SELECT e_plain_try('scan');
+SELECT e_plain_try('probe');
+SELECT e_plain_try('scan_executor');
+SELECT * FROM e_plain_results ORDER BY strategy, stmt;
+-- (the probe reads only the sessions that can cover a call, but looks for a
+-- called id's sessions without a start too, directly or through SPI for the view)
+RESET touchpoint.merge_strategy;
+-- a NULL start on a session of an id no call carries is no error
+UPDATE e_plain_sessions SET started_at = now(), bizible_id = 'nobody-calls-this-id' WHERE session_id = 's-doc';
+INSERT INTO e_plain_sessions (session_id, bizible_id, started_at) VALUES ('s-null-start', 'nobody-calls-either', NULL);
+SELECT count(*) FROM touchpoint.merge_calls('e_plain_sessions', 'e_plain_tasks');
+DROP TABLE e_plain_sessions, e_plain_tasks, e_plain_tasks_null_time, e_plain_tasks_null_deleted,
+    e_plain_tasks_null_id;
+DROP FUNCTION e_plain_try(text);
+
 DROP VIEW e_no_time, e_date_time, e_naive_time, e_int_deleted, e_array_id, e_no_channel,
     e_null_time, e_null_deleted, e_null_start;
 DROP TABLE e_seq_src;

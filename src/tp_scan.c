@@ -122,7 +122,9 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 
 	/*
 	 * One index range per called id, like a LATERAL probe: the sessions of
-	 * that id that can cover one of its calls, started_at in (lo, hi].
+	 * that id that can cover one of its calls, started_at in (lo, hi] --
+	 * and those without a start, which are an error for a called id however
+	 * merge_calls reads (the whole-table pass sees them too).
 	 */
 	appendStringInfo(q, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
 					 " pg_catalog.unnest($2::pg_catalog.timestamptz[]),"
@@ -130,11 +132,13 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 					 " JOIN %s i ON %s(",
 					 in->qualified_name, run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) k.key AND ");
+	appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) k.key AND ((");
 	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
 	appendStringInfoString(q, " OPERATOR(pg_catalog.>) k.lo AND ");
 	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-	appendStringInfoString(q, " OPERATOR(pg_catalog.<=) k.hi");
+	appendStringInfoString(q, " OPERATOR(pg_catalog.<=) k.hi) OR ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
+	appendStringInfoString(q, " IS NULL)");
 }
 
 /*
@@ -470,6 +474,7 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	Oid			index_oid = find_probe_index(run, rel, attnums);
 	Relation	irel;
 	IndexScanDesc scan;
+	IndexScanDesc null_scan = NULL;
 	TupleTableSlot *slot;
 	SessionRow	row;
 	text	   *key = NULL;
@@ -484,6 +489,14 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	}
 	irel = index_open(index_oid, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
+	/*
+	 * A session of a called id without a start is an error however
+	 * merge_calls reads (the whole-table pass sees it); the range below
+	 * never returns one, so a column that allows NULL is searched for them
+	 * too, one more descent per id.
+	 */
+	if (!TupleDescAttr(RelationGetDescr(rel), attnums[SC_STARTED] - 1)->attnotnull)
+		null_scan = index_beginscan(rel, irel, GetActiveSnapshot(), 2, 0);
 	/* the number of keys is fixed at the start (index_rescan copies that many) */
 	scan = index_beginscan(rel, irel, GetActiveSnapshot(),
 						   run->anchor == TP_ANCHOR_SESSION_START ? 3 : 2, 0);
@@ -521,8 +534,18 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 		index_rescan(scan, keys, nkeys, NULL, 0);
 		while (index_getnext_slot(scan, ForwardScanDirection, slot))
 			consider_session(st, &row);
+		if (null_scan != NULL)
+		{
+			ScanKeyEntryInitialize(&keys[1], SK_ISNULL | SK_SEARCHNULL, 2, InvalidStrategy,
+								   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+			index_rescan(null_scan, keys, 2, NULL, 0);
+			while (index_getnext_slot(null_scan, ForwardScanDirection, slot))
+				consider_session(st, &row);
+		}
 	}
 	index_endscan(scan);
+	if (null_scan != NULL)
+		index_endscan(null_scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(irel, AccessShareLock);
 	table_close(rel, AccessShareLock);
