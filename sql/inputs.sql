@@ -114,3 +114,65 @@ DROP SCHEMA "we""ird; schema" CASCADE;
 DROP TABLE int_tasks, part_tasks, dom_tasks;
 DROP MATERIALIZED VIEW mv_sessions;
 DROP DOMAIN call_time, crm_id;
+
+-- Edge cases every way of reading the sessions must agree on (found in review):
+-- a session that started at -infinity covers, under the last_activity anchor,
+-- every call until its last activity + window; and a called id's session with a
+-- NULL session_id is an error even far from the call.  Plain tables (NOT NULL,
+-- then nullable), with and without the (bizible_key, started_at) index, so the
+-- direct probe, the SPI probe, the batched heap scan and the sorted merge all run.
+CREATE TABLE edge_sessions (session_id text, bizible_id text, started_at timestamptz,
+    last_activity_at timestamptz, channel text, subchannel text, source text, medium text,
+    campaign text, ad_content text, keyword text, landing_page text, referrer_page text);
+CREATE TABLE edge_tasks (task_id text, bizible_id text, type text, subject text, phone text,
+    person_id text, occurred_at timestamptz, is_deleted boolean);
+INSERT INTO edge_sessions (session_id, bizible_id, started_at, last_activity_at) VALUES
+ ('s-inf', 'edge-a', '-infinity', '2026-03-02 11:50+00'),
+ ('s-b',   'edge-b', '2026-03-02 11:55+00', NULL);
+INSERT INTO edge_tasks (task_id, bizible_id, occurred_at, is_deleted) VALUES
+ ('t-a', 'EDGE-A', '2026-03-02 12:00+00', false),
+ ('t-b', 'edge-b', '2026-03-02 12:00+00', false);
+CREATE FUNCTION edge_run(p_index boolean) RETURNS TABLE (anchor text, strategy text, result text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    a text;
+    s text;
+BEGIN
+    IF p_index THEN
+        CREATE INDEX edge_sessions_key ON edge_sessions
+            (touchpoint.bizible_key(bizible_id) COLLATE "C", started_at, session_id COLLATE "C");
+    END IF;
+    FOREACH a IN ARRAY ARRAY['session_start', 'last_activity'] LOOP
+        FOREACH s IN ARRAY ARRAY['scan', 'probe', 'scan_executor', 'sorted'] LOOP
+            PERFORM set_config('touchpoint.window_anchor', a, true);
+            PERFORM set_config('touchpoint.merge_strategy', s, true);
+            anchor := a;
+            strategy := s;
+            BEGIN
+                SELECT string_agg(m.task_id || '=' || COALESCE(m.session_id, '-'), ' ' ORDER BY m.task_id)
+                INTO result FROM touchpoint.merge_calls('edge_sessions', 'edge_tasks') m;
+            EXCEPTION WHEN OTHERS THEN
+                result := SQLSTATE || ' ' || SQLERRM;
+            END;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+    IF p_index THEN
+        DROP INDEX edge_sessions_key;
+    END IF;
+END $$;
+-- s-inf wins t-a only under last_activity (active until 11:50, window 30 min);
+-- with NOT NULL columns the direct probe reads each id's range of starts
+ALTER TABLE edge_sessions ALTER session_id SET NOT NULL, ALTER started_at SET NOT NULL;
+SELECT * FROM edge_run(false);
+SELECT * FROM edge_run(true);
+-- a NULL session_id on edge-b's session a year before the call: an error everywhere
+-- (the columns allow NULL now, so the direct probe reads each id whole)
+ALTER TABLE edge_sessions ALTER session_id DROP NOT NULL, ALTER started_at DROP NOT NULL;
+INSERT INTO edge_sessions (session_id, bizible_id, started_at) VALUES (NULL, 'edge-b', '2025-01-01 00:00+00');
+SELECT * FROM edge_run(false);
+SELECT * FROM edge_run(true);
+RESET touchpoint.window_anchor;
+RESET touchpoint.merge_strategy;
+DROP FUNCTION edge_run(boolean);
+DROP TABLE edge_sessions, edge_tasks;

@@ -104,6 +104,12 @@ next_call(CallList *list)
 {
 	if (list->ncalls >= list->capacity)
 	{
+		/* the slot table (tp_index.c) takes two slots per call in a uint32 */
+		if (list->capacity > PG_INT32_MAX / 4)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many tasks for merge_calls: more than %d", PG_INT32_MAX / 4),
+					 errhint("Split the tasks by date and merge each part.")));
 		list->capacity = Max(list->capacity * 2, 1024);
 		list->calls = list->calls == NULL ?
 			palloc_extended(sizeof(TpScanCall) * list->capacity, MCXT_ALLOC_HUGE) :
@@ -240,6 +246,8 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 		rawlen = VARSIZE_ANY_EXHDR(raw);
 		if (rawlen > keybuf_len)
 		{
+			if (keybuf != NULL)
+				pfree(keybuf);
 			keybuf_len = Max(rawlen, 64);
 			keybuf = palloc(keybuf_len);
 		}

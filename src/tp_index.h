@@ -107,6 +107,8 @@ filter_may_cover(const KeyIndex *index, uint32 hash, int64 started_at, int64 end
 	int64		last;
 	int64		b;
 
+	if (end <= started_at)
+		return false;			/* covers nothing (and end - 1 below cannot wrap) */
 	if (index->bucket_width == 0)
 		return true;
 	first = time_bucket(started_at, index->bucket_width);

@@ -26,6 +26,7 @@
 #include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -122,9 +123,10 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 
 	/*
 	 * One index range per called id, like a LATERAL probe: the sessions of
-	 * that id that can cover one of its calls, started_at in (lo, hi] --
-	 * and those without a start, which are an error for a called id however
-	 * merge_calls reads (the whole-table pass sees them too).
+	 * that id that can cover one of its calls, started_at in (lo, hi] (no
+	 * lower bound for the last_activity anchor) -- and those without a start
+	 * or an id, which are an error for a called id however merge_calls reads
+	 * (the whole-table pass sees them too).
 	 */
 	appendStringInfo(q, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
 					 " pg_catalog.unnest($2::pg_catalog.timestamptz[]),"
@@ -133,11 +135,16 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 					 in->qualified_name, run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
 	appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) k.key AND ((");
-	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-	appendStringInfoString(q, " OPERATOR(pg_catalog.>) k.lo AND ");
+	if (run->anchor == TP_ANCHOR_SESSION_START)
+	{
+		TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
+		appendStringInfoString(q, " OPERATOR(pg_catalog.>) k.lo AND ");
+	}
 	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
 	appendStringInfoString(q, " OPERATOR(pg_catalog.<=) k.hi) OR ");
 	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
+	appendStringInfoString(q, " IS NULL OR ");
+	TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
 	appendStringInfoString(q, " IS NULL)");
 }
 
@@ -280,6 +287,8 @@ session_head(PassState *st, const SessionRow *row, SessionHead *head)
 	rawlen = VARSIZE_ANY_EXHDR(raw);
 	if (rawlen > st->keybuf_len)
 	{
+		if (st->keybuf != NULL)
+			pfree(st->keybuf);
 		st->keybuf_len = Max(rawlen, 64);
 		st->keybuf = MemoryContextAlloc(st->work_ctx, st->keybuf_len);
 	}
@@ -419,7 +428,16 @@ find_probe_index(TpRun *run, Relation rel, const AttrNumber *attnums)
 		Form_pg_index idx = irel->rd_index;
 		bool		usable = false;
 
+		/*
+		 * An index built over broken HOT chains is not for snapshots older
+		 * than itself (indcheckxmin), as the planner knows.
+		 */
+		bool		too_new = idx->indcheckxmin &&
+			!TransactionIdPrecedes(HeapTupleHeaderGetXmin(irel->rd_indextuple->t_data),
+								   TransactionXmin);
+
 		if (irel->rd_rel->relam == BTREE_AM_OID && idx->indisvalid && idx->indisready &&
+			idx->indislive && !too_new &&
 			idx->indnkeyatts >= 2 && idx->indkey.values[0] == 0 &&
 			idx->indkey.values[1] == attnums[SC_STARTED] &&
 			irel->rd_indcollation[0] == C_COLLATION_OID &&
@@ -472,14 +490,16 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	const KeyIndex *index = st->index;
 	Relation	rel = table_open(run->sessions.relid, AccessShareLock);
 	Oid			index_oid = find_probe_index(run, rel, attnums);
+	TupleDesc	desc = RelationGetDescr(rel);
 	Relation	irel;
 	IndexScanDesc scan;
-	IndexScanDesc null_scan = NULL;
 	TupleTableSlot *slot;
 	SessionRow	row;
 	text	   *key = NULL;
 	int			key_room = 0;
 	const KeyEntry **sorted;
+	bool		whole_id;
+	int			nkeys;
 	int			i;
 
 	if (!OidIsValid(index_oid))
@@ -489,17 +509,21 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	}
 	irel = index_open(index_oid, AccessShareLock);
 	slot = table_slot_create(rel, NULL);
+
 	/*
-	 * A session of a called id without a start is an error however
-	 * merge_calls reads (the whole-table pass sees it); the range below
-	 * never returns one, so a column that allows NULL is searched for them
-	 * too, one more descent per id.
+	 * A called id's session without a start or an id is an error however
+	 * merge_calls reads (the whole-table pass sees it), but the range of
+	 * starts below never returns it.  Where the columns allow NULL, each id
+	 * is read whole instead (its sessions are few; the times are checked
+	 * here anyway).  The last_activity anchor has no lower bound: a session
+	 * that started long before may have been active until just before the
+	 * call.
 	 */
-	if (!TupleDescAttr(RelationGetDescr(rel), attnums[SC_STARTED] - 1)->attnotnull)
-		null_scan = index_beginscan(rel, irel, GetActiveSnapshot(), 2, 0);
+	whole_id = !TupleDescAttr(desc, attnums[SC_STARTED] - 1)->attnotnull ||
+		!TupleDescAttr(desc, attnums[SC_ID] - 1)->attnotnull;
+	nkeys = whole_id ? 1 : run->anchor == TP_ANCHOR_SESSION_START ? 3 : 2;
 	/* the number of keys is fixed at the start (index_rescan copies that many) */
-	scan = index_beginscan(rel, irel, GetActiveSnapshot(),
-						   run->anchor == TP_ANCHOR_SESSION_START ? 3 : 2, 0);
+	scan = index_beginscan(rel, irel, GetActiveSnapshot(), nkeys, 0);
 	memset(&row, 0, sizeof(row));
 	row.slot = slot;
 	row.attnums = attnums;
@@ -507,7 +531,7 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 						  Max(attnums[SC_STARTED], attnums[SC_LAST]));
 
 	/* in index order, so that successive descents share their upper pages */
-	sorted = palloc_extended(sizeof(KeyEntry *) * index->nentries, MCXT_ALLOC_HUGE);
+	sorted = palloc_extended(sizeof(KeyEntry *) * Max(index->nentries, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < index->nentries; i++)
 		sorted[i] = &index->entries[i];
 	qsort(sorted, index->nentries, sizeof(KeyEntry *), entry_key_cmp);
@@ -515,37 +539,33 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	{
 		const KeyEntry *e = sorted[i];
 		ScanKeyData keys[3];
-		int			nkeys = 0;
+		int			k = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		if (e->keylen + VARHDRSZ > key_room)
 		{
+			if (key != NULL)
+				pfree(key);
 			key_room = Max(e->keylen + VARHDRSZ, 64);
 			key = MemoryContextAlloc(st->work_ctx, key_room);
 		}
 		SET_VARSIZE(key, e->keylen + VARHDRSZ);
 		memcpy(VARDATA(key), e->key, e->keylen);
-		ScanKeyInit(&keys[nkeys++], 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(key));
-		if (run->anchor == TP_ANCHOR_SESSION_START)
-			ScanKeyInit(&keys[nkeys++], 2, BTGreaterStrategyNumber, F_TIMESTAMPTZ_GT,
-						TimestampTzGetDatum(tp_time_add(times[e->first], -run->window)));
-		ScanKeyInit(&keys[nkeys++], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE,
-					TimestampTzGetDatum(times[e->first + e->ncalls - 1]));
+		ScanKeyInit(&keys[k++], 1, BTEqualStrategyNumber, F_TEXTEQ, PointerGetDatum(key));
+		if (!whole_id)
+		{
+			if (run->anchor == TP_ANCHOR_SESSION_START)
+				ScanKeyInit(&keys[k++], 2, BTGreaterStrategyNumber, F_TIMESTAMPTZ_GT,
+							TimestampTzGetDatum(tp_time_add(times[e->first], -run->window)));
+			ScanKeyInit(&keys[k++], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE,
+						TimestampTzGetDatum(times[e->first + e->ncalls - 1]));
+		}
+		Assert(k == nkeys);
 		index_rescan(scan, keys, nkeys, NULL, 0);
 		while (index_getnext_slot(scan, ForwardScanDirection, slot))
 			consider_session(st, &row);
-		if (null_scan != NULL)
-		{
-			ScanKeyEntryInitialize(&keys[1], SK_ISNULL | SK_SEARCHNULL, 2, InvalidStrategy,
-								   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
-			index_rescan(null_scan, keys, 2, NULL, 0);
-			while (index_getnext_slot(null_scan, ForwardScanDirection, slot))
-				consider_session(st, &row);
-		}
 	}
 	index_endscan(scan);
-	if (null_scan != NULL)
-		index_endscan(null_scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(irel, AccessShareLock);
 	table_close(rel, AccessShareLock);
@@ -577,7 +597,8 @@ prefetch_filter(const KeyIndex *index, const SessionHead *head)
 	int64		last;
 	int64		b;
 
-	if (head->id_null || head->start_null || index->bucket_width == 0)
+	if (head->id_null || head->start_null || index->bucket_width == 0 ||
+		head->end <= head->started_at)
 		return;
 	first = time_bucket(head->started_at, index->bucket_width);
 	last = time_bucket(head->end - 1, index->bucket_width);
