@@ -23,7 +23,7 @@ REGRESS = init merge_rules explain settings errors inputs security journey chann
 REGRESS_OPTS = --dbname=contrib_regression
 
 # Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.
-ISOLATION = refresh
+ISOLATION = refresh probe_index
 ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
 
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
