@@ -127,11 +127,17 @@ CREATE TABLE edge_sessions (session_id text, bizible_id text, started_at timesta
 CREATE TABLE edge_tasks (task_id text, bizible_id text, type text, subject text, phone text,
     person_id text, occurred_at timestamptz, is_deleted boolean);
 INSERT INTO edge_sessions (session_id, bizible_id, started_at, last_activity_at) VALUES
- ('s-inf', 'edge-a', '-infinity', '2026-03-02 11:50+00'),
- ('s-b',   'edge-b', '2026-03-02 11:55+00', NULL);
+ ('s-inf',  'edge-a', '-infinity', '2026-03-02 11:50+00'),
+ ('s-b',    'edge-b', '2026-03-02 11:55+00', NULL),
+ ('s-c',    'edge-c', '2026-03-02 11:59+00', NULL),
+ ('s-pinf', 'edge-c', 'infinity', NULL);
+-- and calls at +-infinity: a window from an infinite start or anchor is empty
 INSERT INTO edge_tasks (task_id, bizible_id, occurred_at, is_deleted) VALUES
- ('t-a', 'EDGE-A', '2026-03-02 12:00+00', false),
- ('t-b', 'edge-b', '2026-03-02 12:00+00', false);
+ ('t-a',    'EDGE-A', '2026-03-02 12:00+00', false),
+ ('t-b',    'edge-b', '2026-03-02 12:00+00', false),
+ ('t-c',    'edge-c', '2026-03-02 12:00+00', false),
+ ('t-ninf', 'edge-a', '-infinity', false),
+ ('t-pinf', 'edge-c', 'infinity', false);
 CREATE FUNCTION edge_run(p_index boolean) RETURNS TABLE (anchor text, strategy text, result text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -161,7 +167,8 @@ BEGIN
         DROP INDEX edge_sessions_key;
     END IF;
 END $$;
--- s-inf wins t-a only under last_activity (active until 11:50, window 30 min);
+-- s-inf wins t-a and t-ninf only under last_activity (active until 11:50,
+-- window 30 min); t-pinf is never merged;
 -- with NOT NULL columns the direct probe reads each id's range of starts
 ALTER TABLE edge_sessions ALTER session_id SET NOT NULL, ALTER started_at SET NOT NULL;
 SELECT * FROM edge_run(false);
