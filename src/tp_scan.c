@@ -6,11 +6,11 @@
  * The sorted strategy (tp_run.c) sorts every session by BizibleId, which
  * costs far more than reading them.  Here the tasks (few, next to sessions)
  * are read first (tp_calls.c) and indexed by normalised BizibleId
- * (tp_index.c); then the sessions are
- * read once in whatever order the executor likes and each session of a
- * BizibleId that has calls is offered to those calls' tree (tp_match.c,
- * TpCallTree): O(sessions + calls log calls) time, memory O(calls + sessions
- * that cover a call), never O(sessions).
+ * (tp_index.c); then the sessions are read once in whatever order the heap
+ * or the executor gives them, and each session of a BizibleId that has calls
+ * is offered to those calls' tree (tp_match.c, TpCallTree): O(sessions +
+ * calls log calls) time, memory O(calls + sessions that cover a call), never
+ * O(sessions).
  *
  * With few calls against many sessions only the sessions that can cover
  * them are fetched, one index range per called id (walking the
@@ -480,8 +480,9 @@ entry_key_cmp(const void *a, const void *b)
 /*
  * The probe without the executor: for each called id, one descent of the
  * (id, started_at) index to the sessions that can cover one of its calls,
- * started_at in (first call - window, last call].  Returns false when the
- * table has no such index (the caller probes through SPI).
+ * started_at in (first call - window, last call] (or all of the id's
+ * sessions, see below).  Returns false when the table has no such index
+ * (the caller probes through SPI).
  */
 static bool
 probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *times)
