@@ -1,6 +1,5 @@
 # touchpoint — PGXS build.  `make && make install`, then see README.md for tests.
 EXTENSION = touchpoint
-EXTVERSION = 1.1
 
 MODULE_big = touchpoint
 OBJS = \

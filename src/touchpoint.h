@@ -82,6 +82,8 @@ extern void TpCheckInput(TpInput *input, Datum reloid, bool isnull,
 						 const char *argname, const TpColumn *columns, int ncolumns);
 extern void TpAppendColumn(StringInfo buf, const TpInput *input, int col);
 extern int	TpColumnIndex(const TpInput *input, const char *name);
+extern bool TpHeapReadable(Oid relid, const char *const *columns, const Oid *types,
+						   int ncolumns, AttrNumber *attnums);
 
 /* A batch-fetching cursor over an SPI query. */
 typedef struct TpStream
@@ -215,6 +217,7 @@ typedef struct TpScanCall
 
 extern TpScanCall *TpReadCalls(TpRun *run, MemoryContext row_ctx, int *ncalls);
 extern text *TpPlainText(Datum d, MemoryContext row_ctx, bool *used);
+extern int	TpNormaliseKey(text *raw, char **buf, int *buflen, MemoryContext ctx);
 
 /* merge_calls' one-pass and probe strategies (tp_scan.c). */
 extern void TpRunMergeScan(TpRun *run);

@@ -12,13 +12,10 @@
 
 #include "access/table.h"
 #include "access/tableam.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 
 #include "touchpoint.h"
@@ -42,6 +39,25 @@ TpPlainText(Datum d, MemoryContext row_ctx, bool *used)
 		*used = true;
 	}
 	return (text *) v;
+}
+
+/*
+ * Normalise a BizibleId (tp_normalize_bizible_id) into *buf, grown in ctx as
+ * needed; returns the key's length, 0 when the id is missing.
+ */
+int
+TpNormaliseKey(text *raw, char **buf, int *buflen, MemoryContext ctx)
+{
+	int			rawlen = VARSIZE_ANY_EXHDR(raw);
+
+	if (rawlen > *buflen)
+	{
+		if (*buf != NULL)
+			pfree(*buf);
+		*buflen = Max(rawlen, 64);
+		*buf = MemoryContextAlloc(ctx, *buflen);
+	}
+	return tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, *buf);
 }
 
 /*
@@ -180,29 +196,9 @@ static const char *const task_heap_columns[TC_COUNT] = {
 	"bizible_id", "task_id", "occurred_at", "is_deleted", "type", "person_id", "phone", "subject"
 };
 
-/* As direct_scan_possible, for the tasks. */
-static bool
-direct_task_scan_possible(TpRun *run, AttrNumber *attnums)
-{
-	Oid			relid = run->tasks.relid;
-	int			c;
-
-	if (get_rel_relkind(relid) != RELKIND_RELATION)
-		return false;
-	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
-		return false;
-	for (c = 0; c < TC_COUNT; c++)
-	{
-		AttrNumber	attnum = get_attnum(relid, task_heap_columns[c]);
-		Oid			type = getBaseType(get_atttype(relid, attnum));
-		Oid			want = c == TC_OCCURRED ? TIMESTAMPTZOID : c == TC_DELETED ? BOOLOID : TEXTOID;
-
-		if (type != want && !(want == TEXTOID && type == VARCHAROID))
-			return false;
-		attnums[c] = attnum;
-	}
-	return true;
-}
+static const Oid task_heap_types[TC_COUNT] = {
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
+};
 
 /*
  * Every task that can make a touchpoint, straight from the heap: the rows
@@ -223,9 +219,7 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		TpScanCall   *c;
-		text	   *raw;
-		int			rawlen;
+		TpScanCall *c;
 		int			keylen;
 		bool		isnull;
 		Datum		d;
@@ -242,16 +236,8 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 		d = slot_getattr(slot, attnums[TC_BIZIBLE], &isnull);
 		if (isnull)
 			continue;
-		raw = TpPlainText(d, row_ctx, &row_ctx_used);
-		rawlen = VARSIZE_ANY_EXHDR(raw);
-		if (rawlen > keybuf_len)
-		{
-			if (keybuf != NULL)
-				pfree(keybuf);
-			keybuf_len = Max(rawlen, 64);
-			keybuf = palloc(keybuf_len);
-		}
-		keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, keybuf);
+		keylen = TpNormaliseKey(TpPlainText(d, row_ctx, &row_ctx_used), &keybuf, &keybuf_len,
+								CurrentMemoryContext);
 		if (keylen == 0)
 			continue;
 		d = slot_getattr(slot, attnums[TC_DELETED], &isnull);
@@ -296,7 +282,8 @@ TpReadCalls(TpRun *run, MemoryContext row_ctx, int *ncalls)
 	AttrNumber	attnums[TC_COUNT];
 
 	memset(&list, 0, sizeof(list));
-	if (run->strategy != TP_STRATEGY_SCAN_SPI && direct_task_scan_possible(run, attnums))
+	if (run->strategy != TP_STRATEGY_SCAN_SPI &&
+		TpHeapReadable(run->tasks.relid, task_heap_columns, task_heap_types, TC_COUNT, attnums))
 		read_calls_direct(run, &list, attnums, row_ctx);
 	else
 		read_calls_spi(run, &list);

@@ -97,6 +97,21 @@ filter_bit(const KeyIndex *index, uint32 hash, int64 bucket)
 }
 
 /*
+ * The buckets a session's window [started_at, end) touches, when there are
+ * few enough to check; false when the filter cannot answer (no buckets, or
+ * too many) and the slot table must.  end > started_at.
+ */
+static inline bool
+filter_buckets(const KeyIndex *index, int64 started_at, int64 end, int64 *first, int64 *last)
+{
+	if (index->bucket_width == 0)
+		return false;
+	*first = time_bucket(started_at, index->bucket_width);
+	*last = time_bucket(end - 1, index->bucket_width);
+	return *last - *first < TP_MAX_BUCKETS_CHECKED && *last >= *first;
+}
+
+/*
  * May a call of this id lie in [started_at, end)?  false is certain; true
  * when unsure (also for a span of many buckets, checked in the slot table).
  */
@@ -108,12 +123,8 @@ filter_may_cover(const KeyIndex *index, uint32 hash, int64 started_at, int64 end
 	int64		b;
 
 	if (end <= started_at)
-		return false;			/* covers nothing (and end - 1 below cannot wrap) */
-	if (index->bucket_width == 0)
-		return true;
-	first = time_bucket(started_at, index->bucket_width);
-	last = time_bucket(end - 1, index->bucket_width);
-	if (last - first >= TP_MAX_BUCKETS_CHECKED || last < first)
+		return false;			/* covers nothing (and end - 1 cannot wrap) */
+	if (!filter_buckets(index, started_at, end, &first, &last))
 		return true;
 	for (b = first; b <= last; b++)
 		if (filter_bit(index, hash, b))

@@ -17,6 +17,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
 #include "touchpoint.h"
@@ -295,4 +296,33 @@ TpStreamClose(TpStream *stream)
 	if (stream->portal != NULL)
 		SPI_cursor_close(stream->portal);
 	stream->portal = NULL;
+}
+
+/*
+ * Can these columns be read straight from the heap, bypassing the executor?
+ * Only from a plain table without row-level security for this user (RLS
+ * needs the executor), each column stored exactly as the engine reads it:
+ * types[c], where TEXTOID also takes varchar and a domain counts as its base
+ * type.  Privileges were checked by TpCheckInput.  Fills attnums[0..n).
+ */
+bool
+TpHeapReadable(Oid relid, const char *const *columns, const Oid *types, int ncolumns,
+			   AttrNumber *attnums)
+{
+	int			c;
+
+	if (get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
+		return false;
+	for (c = 0; c < ncolumns; c++)
+	{
+		AttrNumber	attnum = get_attnum(relid, columns[c]);
+		Oid			type = getBaseType(get_atttype(relid, attnum));
+
+		if (type != types[c] && !(types[c] == TEXTOID && type == VARCHAROID))
+			return false;
+		attnums[c] = attnum;
+	}
+	return true;
 }

@@ -46,7 +46,6 @@
 #include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -269,8 +268,6 @@ session_head(PassState *st, const SessionRow *row, SessionHead *head)
 	TpRun	   *run = st->run;
 	bool		isnull;
 	Datum		d;
-	text	   *raw;
-	int			rawlen;
 
 	if (st->row_ctx_used)
 	{
@@ -283,16 +280,7 @@ session_head(PassState *st, const SessionRow *row, SessionHead *head)
 	d = row_get(row, SC_BIZIBLE, &isnull);
 	if (isnull)
 		return false;
-	raw = row_text(st, d);
-	rawlen = VARSIZE_ANY_EXHDR(raw);
-	if (rawlen > st->keybuf_len)
-	{
-		if (st->keybuf != NULL)
-			pfree(st->keybuf);
-		st->keybuf_len = Max(rawlen, 64);
-		st->keybuf = MemoryContextAlloc(st->work_ctx, st->keybuf_len);
-	}
-	head->keylen = tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, st->keybuf);
+	head->keylen = TpNormaliseKey(row_text(st, d), &st->keybuf, &st->keybuf_len, st->work_ctx);
 	if (head->keylen == 0)
 		return false;
 	head->hash = hash_bytes((const unsigned char *) st->keybuf, head->keylen);
@@ -371,37 +359,20 @@ consider_session(PassState *st, const SessionRow *row)
 		offer_session(st, row, &head);
 }
 
-/*
- * Can the sessions be read straight from the heap?  Only a plain table
- * without row-level security for this user (RLS needs the executor), whose
- * columns are stored as text/varchar and timestamptz exactly as the engine
- * reads them.  Privileges were checked by TpCheckInput.
- */
+/* Can the sessions be read straight from the heap (TpHeapReadable)? */
 static bool
 direct_scan_possible(TpRun *run, AttrNumber *attnums)
 {
-	Oid			relid = run->sessions.relid;
+	const char *names[SC_COUNT];
+	Oid			types[SC_COUNT];
 	int			c;
 
-	if (get_rel_relkind(relid) != RELKIND_RELATION)
-		return false;
-	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
-		return false;
 	for (c = 1; c < SC_COUNT; c++)
 	{
-		AttrNumber	attnum = get_attnum(relid, sc_column(c));
-		Oid			type = getBaseType(get_atttype(relid, attnum));
-
-		if (c == SC_STARTED || c == SC_LAST)
-		{
-			if (type != TIMESTAMPTZOID)
-				return false;
-		}
-		else if (type != TEXTOID && type != VARCHAROID)
-			return false;
-		attnums[c] = attnum;
+		names[c] = sc_column(c);
+		types[c] = (c == SC_STARTED || c == SC_LAST) ? TIMESTAMPTZOID : TEXTOID;
 	}
-	return true;
+	return TpHeapReadable(run->sessions.relid, names + 1, types + 1, SC_COUNT - 1, attnums + 1);
 }
 
 /*
@@ -598,12 +569,8 @@ prefetch_filter(const KeyIndex *index, const SessionHead *head)
 	int64		last;
 	int64		b;
 
-	if (head->id_null || head->start_null || index->bucket_width == 0 ||
-		head->end <= head->started_at)
-		return;
-	first = time_bucket(head->started_at, index->bucket_width);
-	last = time_bucket(head->end - 1, index->bucket_width);
-	if (last - first >= TP_MAX_BUCKETS_CHECKED || last < first)
+	if (head->id_null || head->start_null || head->end <= head->started_at ||
+		!filter_buckets(index, head->started_at, head->end, &first, &last))
 		return;
 	for (b = first; b <= last; b++)
 	{
