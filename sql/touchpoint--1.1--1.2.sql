@@ -1,7 +1,10 @@
 /*
- * touchpoint 1.1 -> 1.2: the install script refuses a schema "touchpoint" that
- * a role other than a superuser owns; an update checks the same, so a database
- * where that already happened finds out.  No object changes.
+ * touchpoint 1.1 -> 1.2:
+ * - the install script refuses a schema "touchpoint" that a role other than a
+ *   superuser owns; an update checks the same, so a database where that
+ *   already happened finds out;
+ * - the plain views read the inputs as the querying role (security_invoker),
+ *   so privileges and row-level security on the inputs hold through them.
  */
 \echo Use "ALTER EXTENSION touchpoint UPDATE TO '1.2'" to load this file. \quit
 
@@ -24,3 +27,8 @@ BEGIN
     END IF;
 END
 $$;
+
+ALTER VIEW @extschema@.conversion_events SET (security_invoker = true);
+ALTER VIEW @extschema@.touchpoints_live SET (security_invoker = true);
+ALTER VIEW @extschema@.opportunity_touchpoints_live SET (security_invoker = true);
+ALTER VIEW @extschema@.channel_report SET (security_invoker = true);

@@ -188,8 +188,13 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.chats', '');
  * that one pass of the C engine (merge_calls) places calls, form fills and
  * chats together: the task_id carries the kind ('call:', 'form:', 'chat:').
  * Fills and chats that name their session_id need no placing.
+ *
+ * This and every other plain view of the extension is security_invoker: it
+ * reads the inputs as the querying role, so a role that may not read them,
+ * or sees only some rows under row-level security, gets the same from the
+ * view.  (The materialized views are filled as their owner at refresh.)
  */
-CREATE VIEW @extschema@.conversion_events AS
+CREATE VIEW @extschema@.conversion_events WITH (security_invoker = true) AS
 SELECT 'call:' OPERATOR(pg_catalog.||) t.task_id AS task_id, t.bizible_id, t.type, t.subject,
        t.phone, t.person_id, t.occurred_at, t.is_deleted
 FROM @extschema@.tasks t
@@ -342,7 +347,7 @@ RETURN CASE WHEN present OPERATOR(pg_catalog.>) 0
  *   positions   FT, LC, PostLC over the union (the session's web columns
  *               ride along as s_*, so sessions are joined once per branch)
  */
-CREATE VIEW @extschema@.touchpoints_live AS
+CREATE VIEW @extschema@.touchpoints_live WITH (security_invoker = true) AS
 WITH placed AS MATERIALIZED (
     SELECT p.task_id, p.bizible_id, p.person_id, p.session_id, p.touchpoint_type,
            p.medium, p.touchpoint_date
@@ -539,7 +544,7 @@ CREATE INDEX touchpoints_journey_idx ON @extschema@.touchpoints (journey_id, tou
  *   exact     raw * 100 / present, or linear when nothing can take weight
  *   rounded   10 decimals; 100 minus their sum goes to the largest share
  */
-CREATE VIEW @extschema@.opportunity_touchpoints_live AS
+CREATE VIEW @extschema@.opportunity_touchpoints_live WITH (security_invoker = true) AS
 WITH weights AS (
     SELECT pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'FT') AS ft,
            pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'LC') AS lc,
@@ -720,7 +725,7 @@ CREATE UNIQUE INDEX opportunity_touchpoints_key ON @extschema@.opportunity_touch
 CREATE INDEX opportunity_touchpoints_touchpoint_idx ON @extschema@.opportunity_touchpoints (touchpoint_id);
 
 -- The report BI tools read: one row per channel, subchannel and touchpoint type.
-CREATE VIEW @extschema@.channel_report AS
+CREATE VIEW @extschema@.channel_report WITH (security_invoker = true) AS
 WITH per_touchpoint AS (
     SELECT t.channel, t.subchannel, t.touchpoint_type,
            pg_catalog.count(*) AS touchpoints,

@@ -1,0 +1,208 @@
+-- privileges: every function and every view of the extension reads as the
+-- calling role, so table privileges and row-level security on the inputs hold
+-- through all of them (issue 6 item 5; security.sql covers merge_calls and the
+-- explain functions in depth).  The materialized views are filled as their
+-- owner at refresh and are read with grants on them (touchpoint_reader).
+SET timezone = 'UTC';
+TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
+         touchpoint.people, touchpoint.opportunities, touchpoint.channel_rules;
+
+-- Two regions whose visitors never share a BizibleId: what the EMEA analyst
+-- may see is exactly the emea-* rows, and the merge of those rows alone is
+-- the merge of all rows restricted to them.
+INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel) VALUES
+    ('s-amer-1', 'amer-1', '2026-03-02 09:00', 'Paid Search'),
+    ('s-amer-2', 'amer-1', '2026-03-04 09:00', 'Email'),
+    ('s-emea-1', 'emea-1', '2026-03-02 10:00', 'Organic Search'),
+    ('s-emea-2', 'emea-2', '2026-03-03 10:00', 'Display');
+INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at) VALUES
+    ('t-amer-1', 'amer-1', 'Call', 'p-amer', '2026-03-04 09:10'),
+    ('t-emea-1', 'emea-1', 'Call', 'p-emea', '2026-03-02 10:05'),
+    ('t-emea-2', 'emea-2', NULL, NULL, '2026-03-03 12:00');
+INSERT INTO touchpoint.form_submits VALUES
+    ('f-amer-1', 'amer-1', NULL, '2026-03-02 09:05', 'https://example.com/demo', 'p-amer'),
+    ('f-emea-1', 'emea-1', NULL, '2026-03-05 08:00', 'https://example.com/demo', 'p-emea');
+INSERT INTO touchpoint.chats VALUES ('c-emea-1', 'emea-2', NULL, '2026-03-03 10:02', NULL);
+INSERT INTO touchpoint.people VALUES ('p-amer', 'AMERCO', NULL), ('p-emea', 'EMEACO', NULL);
+INSERT INTO touchpoint.opportunities VALUES
+    ('o-amer', 'AMERCO', 100, '2026-03-10', NULL, NULL),
+    ('o-emea', 'EMEACO', 200, '2026-03-10', '2026-04-01', true);
+SELECT mode, touchpoints FROM touchpoint.refresh();
+
+CREATE ROLE regress_tp_priv_nobody;
+CREATE ROLE regress_tp_priv_emea;
+CREATE ROLE regress_tp_priv_bi IN ROLE touchpoint_reader;
+GRANT USAGE ON SCHEMA touchpoint TO regress_tp_priv_nobody, regress_tp_priv_emea;
+
+-- try(sql): run a statement as the current role; 'ok <rows>' or its SQLSTATE.
+CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE sql;    -- every output column is computed
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN 'ok ' || n;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
+
+-- Every call below, one per function of the extension (the last query checks
+-- that none is missing, so a new function must be added here).
+CREATE TEMP TABLE calls (function_name text, call text);
+INSERT INTO calls VALUES
+    ('merge_calls',          'SELECT * FROM touchpoint.merge_calls()'),
+    ('explain_calls',        'SELECT * FROM touchpoint.explain_calls()'),
+    ('explain_call',         'SELECT * FROM touchpoint.explain_call(''t-emea-1'')'),
+    ('refresh',              'SELECT * FROM touchpoint.refresh()'),
+    ('refresh_view',         'SELECT touchpoint.refresh_view(''touchpoint.touchpoints'')'),
+    ('check_custom_model',   'SELECT touchpoint.check_custom_model()'),
+    ('channel_rules_array',  'SELECT touchpoint.channel_rules_array()'),
+    ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),
+    ('unschedule_refresh',   'SELECT touchpoint.unschedule_refresh()'),
+    ('require_pg_cron',      'SELECT touchpoint.require_pg_cron(''* * * * *'')'),
+    -- functions of their arguments only: nothing to protect
+    ('bizible_key',          'SELECT touchpoint.bizible_key('' EMEA-1 '')'),
+    ('channel_rule_matches', 'SELECT touchpoint.channel_rule_matches(''*mail*'', ''email'')'),
+    ('classify_channel',     'SELECT touchpoint.classify_channel(ARRAY[[''Email'', NULL, ''email'', NULL, NULL, NULL, NULL]], ''email'', NULL, NULL, NULL, NULL)'),
+    ('credit_share',         'SELECT touchpoint.credit_share(30, 90, 3)'),
+    ('refresh_job_name',     'SELECT touchpoint.refresh_job_name()'),
+    -- a trigger function: only its trigger calls it
+    ('custom_model_upsert',  'SELECT 1 WHERE false');
+GRANT SELECT ON calls TO PUBLIC;
+SELECT p.proname AS function_not_covered
+FROM pg_proc p WHERE p.pronamespace = 'touchpoint'::regnamespace
+  AND p.proname NOT IN (SELECT function_name FROM calls)
+ORDER BY 1;
+
+-- A role with no privilege on the inputs: every function that reads them,
+-- and every view, refuses with insufficient_privilege (42501).  refresh()
+-- needs ownership of the materialized views; the pg_cron functions say how
+-- to install pg_cron (it is not installed in this database) before anything.
+SET ROLE regress_tp_priv_nobody;
+SELECT function_name, pg_temp.try(call) AS nobody FROM calls ORDER BY 1;
+SELECT c.relname AS relation, c.relkind,
+       pg_temp.try(format('SELECT * FROM %s', c.oid::regclass)) AS nobody
+FROM pg_class c WHERE c.relnamespace = 'touchpoint'::regnamespace AND c.relkind IN ('r', 'v', 'm')
+ORDER BY 1;
+RESET ROLE;
+
+-- The EMEA analyst may read every input, under row-level security that
+-- shows only emea rows, and the live views.  They and the functions then give
+-- exactly the emea part of what the owner sees; the materialized
+-- opportunity_touchpoints and the report are not granted to it.
+GRANT SELECT ON touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
+    touchpoint.people, touchpoint.opportunities, touchpoint.channel_rules, touchpoint.custom_model
+    TO regress_tp_priv_emea;
+GRANT SELECT ON touchpoint.touchpoints_live, touchpoint.opportunity_touchpoints_live,
+    touchpoint.conversion_events TO regress_tp_priv_emea;
+-- opportunity_touchpoints_live credits the materialized touchpoints (filled
+-- by their owner, all rows): granted here so that the analyst's row-level
+-- security on people and opportunities shows through it.
+GRANT SELECT ON touchpoint.touchpoints TO regress_tp_priv_emea;
+ALTER TABLE touchpoint.sessions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.form_submits ENABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.chats ENABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.people ENABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.opportunities ENABLE ROW LEVEL SECURITY;
+CREATE POLICY emea ON touchpoint.sessions TO regress_tp_priv_emea USING (bizible_id LIKE 'emea-%');
+CREATE POLICY emea ON touchpoint.tasks TO regress_tp_priv_emea USING (bizible_id LIKE 'emea-%');
+CREATE POLICY emea ON touchpoint.form_submits TO regress_tp_priv_emea USING (bizible_id LIKE 'emea-%');
+CREATE POLICY emea ON touchpoint.chats TO regress_tp_priv_emea USING (bizible_id LIKE 'emea-%');
+CREATE POLICY emea ON touchpoint.people TO regress_tp_priv_emea USING (person_id LIKE 'p-emea%');
+CREATE POLICY emea ON touchpoint.opportunities TO regress_tp_priv_emea USING (account_id = 'EMEACO');
+
+-- What the owner sees, kept for comparison.
+CREATE TEMP TABLE owner_live AS SELECT * FROM touchpoint.touchpoints_live;
+CREATE TEMP TABLE owner_credit AS SELECT * FROM touchpoint.opportunity_touchpoints_live;
+CREATE TEMP TABLE owner_merge AS SELECT * FROM touchpoint.merge_calls();
+CREATE TEMP TABLE owner_explain AS SELECT * FROM touchpoint.explain_calls();
+CREATE TEMP TABLE owner_events AS SELECT * FROM touchpoint.conversion_events;
+GRANT SELECT ON owner_live, owner_credit, owner_merge, owner_explain, owner_events TO regress_tp_priv_emea;
+SELECT touchpoint_id, journey_id, position, channel FROM owner_live ORDER BY touchpoint_id COLLATE "C";
+
+SET ROLE regress_tp_priv_emea;
+SELECT function_name, pg_temp.try(call) AS emea FROM calls ORDER BY 1;
+SELECT c.relname AS relation, c.relkind,
+       pg_temp.try(format('SELECT * FROM %s', c.oid::regclass)) AS emea
+FROM pg_class c WHERE c.relnamespace = 'touchpoint'::regnamespace AND c.relkind IN ('r', 'v', 'm')
+ORDER BY 1;
+-- each result equals the owner's restricted to emea (EXCEPT ALL both ways is empty)
+SELECT 'touchpoints_live' AS result, count(*) AS rows,
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.touchpoints_live
+                               EXCEPT ALL SELECT * FROM owner_live WHERE bizible_id LIKE 'emea-%')
+                              UNION ALL
+                              (SELECT * FROM owner_live WHERE bizible_id LIKE 'emea-%'
+                               EXCEPT ALL SELECT * FROM touchpoint.touchpoints_live)) d) AS differences
+FROM touchpoint.touchpoints_live
+UNION ALL
+SELECT 'opportunity_touchpoints_live', count(*),
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.opportunity_touchpoints_live
+                               EXCEPT ALL SELECT * FROM owner_credit WHERE account_id = 'EMEACO')
+                              UNION ALL
+                              (SELECT * FROM owner_credit WHERE account_id = 'EMEACO'
+                               EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints_live)) d)
+FROM touchpoint.opportunity_touchpoints_live
+UNION ALL
+SELECT 'merge_calls', count(*),
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.merge_calls()
+                               EXCEPT ALL SELECT * FROM owner_merge WHERE bizible_id LIKE 'emea-%')
+                              UNION ALL
+                              (SELECT * FROM owner_merge WHERE bizible_id LIKE 'emea-%'
+                               EXCEPT ALL SELECT * FROM touchpoint.merge_calls())) d)
+FROM touchpoint.merge_calls()
+UNION ALL
+SELECT 'explain_calls', count(*),
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.explain_calls()
+                               EXCEPT ALL SELECT * FROM owner_explain WHERE task_id LIKE 't-emea-%')
+                              UNION ALL
+                              (SELECT * FROM owner_explain WHERE task_id LIKE 't-emea-%'
+                               EXCEPT ALL SELECT * FROM touchpoint.explain_calls())) d)
+FROM touchpoint.explain_calls()
+UNION ALL
+SELECT 'conversion_events', count(*),
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.conversion_events
+                               EXCEPT ALL SELECT * FROM owner_events WHERE bizible_id LIKE 'emea-%')
+                              UNION ALL
+                              (SELECT * FROM owner_events WHERE bizible_id LIKE 'emea-%'
+                               EXCEPT ALL SELECT * FROM touchpoint.conversion_events)) d)
+FROM touchpoint.conversion_events;
+-- an amer task does not exist for the analyst
+SELECT pg_temp.try('SELECT * FROM touchpoint.explain_call(''t-amer-1'')') AS explain_amer_task;
+RESET ROLE;
+
+-- touchpoint_reader (what BI logins get): the materialized views and the
+-- report, nothing of the inputs.
+SET ROLE regress_tp_priv_bi;
+SELECT c.relname AS relation, c.relkind,
+       pg_temp.try(format('SELECT * FROM %s', c.oid::regclass)) AS touchpoint_reader
+FROM pg_class c WHERE c.relnamespace = 'touchpoint'::regnamespace AND c.relkind IN ('r', 'v', 'm')
+ORDER BY 1;
+SELECT function_name, pg_temp.try(call) AS touchpoint_reader
+FROM calls WHERE function_name IN ('merge_calls', 'explain_calls', 'refresh') ORDER BY 1;
+RESET ROLE;
+
+-- Clean up.
+DROP POLICY emea ON touchpoint.sessions;
+DROP POLICY emea ON touchpoint.tasks;
+DROP POLICY emea ON touchpoint.form_submits;
+DROP POLICY emea ON touchpoint.chats;
+DROP POLICY emea ON touchpoint.people;
+DROP POLICY emea ON touchpoint.opportunities;
+ALTER TABLE touchpoint.sessions DISABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.tasks DISABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.form_submits DISABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.chats DISABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.people DISABLE ROW LEVEL SECURITY;
+ALTER TABLE touchpoint.opportunities DISABLE ROW LEVEL SECURITY;
+DROP TABLE owner_live, owner_credit, owner_merge, owner_explain, owner_events;
+REVOKE ALL ON touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
+    touchpoint.people, touchpoint.opportunities, touchpoint.channel_rules, touchpoint.custom_model,
+    touchpoint.touchpoints_live, touchpoint.opportunity_touchpoints_live, touchpoint.conversion_events,
+    touchpoint.touchpoints
+    FROM regress_tp_priv_emea;
+REVOKE USAGE ON SCHEMA touchpoint FROM regress_tp_priv_nobody, regress_tp_priv_emea;
+DROP ROLE regress_tp_priv_nobody, regress_tp_priv_emea, regress_tp_priv_bi;
+TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
+         touchpoint.people, touchpoint.opportunities;
