@@ -206,3 +206,6 @@ REVOKE USAGE ON SCHEMA touchpoint FROM regress_tp_priv_nobody, regress_tp_priv_e
 DROP ROLE regress_tp_priv_nobody, regress_tp_priv_emea, regress_tp_priv_bi;
 TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
          touchpoint.people, touchpoint.opportunities;
+-- leave the materialized views as a fresh install has them (not populated)
+REFRESH MATERIALIZED VIEW touchpoint.opportunity_touchpoints WITH NO DATA;
+REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;
