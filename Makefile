@@ -18,7 +18,7 @@ OBJS = \
 DATA = $(wildcard sql/touchpoint--*.sql)
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = init merge_rules explain settings errors inputs security hijack privileges journey channel_rules attribution differential journey_differential attribution_invariants cron
+REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges journey channel_rules attribution differential journey_differential attribution_invariants cron
 REGRESS_OPTS = --dbname=contrib_regression
 
 # Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.

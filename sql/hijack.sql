@@ -123,6 +123,9 @@ CREATE FUNCTION evil.agg_step2(state pg_catalog.text, v pg_catalog.text, d pg_ca
 RETURNS pg_catalog.text LANGUAGE plpgsql AS 'BEGIN RETURN state; END';
 CREATE AGGREGATE evil.string_agg(pg_catalog.text, pg_catalog.text) (SFUNC = evil.agg_step2,
     STYPE = pg_catalog.text, FINALFUNC = evil.agg_final);
+-- and a collation "C" that does not sort bytewise ('k_1' before 'k01'): the
+-- engine's queries order ids by pg_catalog."C" and compare them bytewise
+CREATE COLLATION evil."C" (provider = icu, locale = 'und');
 RESET ROLE;
 
 -- The detector works: an unqualified call under the hostile search_path runs a look-alike.
@@ -168,11 +171,15 @@ CREATE EXTENSION touchpoint;
 INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, last_activity_at, channel, medium, source) VALUES
     ('s1', ' BZ-1 ', '2026-05-04 09:00+00', '2026-05-04 09:20+00', 'Paid Search', 'cpc', 'google'),
     ('s2', 'bz-1', '2026-05-05 10:00+00', NULL, NULL, 'email', 'newsletter'),
-    ('s3', 'bz-2', '2026-05-06 11:00+00', NULL, NULL, NULL, NULL);
+    ('s3', 'bz-2', '2026-05-06 11:00+00', NULL, NULL, NULL, NULL),
+    ('s4', 'k_1', '2026-05-07 09:00+00', NULL, 'Display', NULL, NULL),
+    ('s5', 'k01', '2026-05-07 09:00+00', NULL, 'Referral', NULL, NULL);
 INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at, subject, phone) VALUES
     ('t1', 'bz-1', 'Call', 'p1', '2026-05-05 10:10+00', 'Inbound', '+1 555 0100'),
     ('t2', 'BZ-2', NULL, NULL, '2026-05-06 13:00+00', NULL, NULL),
-    ('t3', NULL, 'Call', NULL, '2026-05-06 13:00+00', NULL, NULL);
+    ('t3', NULL, 'Call', NULL, '2026-05-06 13:00+00', NULL, NULL),
+    ('t4', 'k_1', 'Call', NULL, '2026-05-07 09:05+00', NULL, NULL),
+    ('t5', 'k01', 'Call', NULL, '2026-05-07 09:05+00', NULL, NULL);
 INSERT INTO touchpoint.form_submits VALUES ('f1', 'bz-1', NULL, '2026-05-04 09:10+00', 'https://example.com/demo', 'p1');
 INSERT INTO touchpoint.chats VALUES ('c1', 'bz-2', NULL, '2026-05-06 11:05+00', NULL);
 INSERT INTO touchpoint.people VALUES ('p1', 'ACME', 'ann@example.com');

@@ -10,13 +10,16 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/syscache.h"
 
@@ -158,7 +161,6 @@ TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" cannot be used as %s input", input->display_name, argname),
 				 errdetail("Only tables, views, materialized views, partitioned and foreign tables can be read.")));
-
 	input->needs_text_cast = palloc0(sizeof(bool) * ncolumns);
 	input->needs_base_cast = palloc0(sizeof(bool) * ncolumns);
 	for (i = 0; i < ncolumns; i++)
@@ -213,6 +215,20 @@ TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
 				aclcheck_error(aclresult, get_relkind_objtype(relkind),
 							   get_rel_name(relid));
 		}
+	}
+
+	if (relkind == RELKIND_MATVIEW)
+	{
+		/* as SQL would say, whichever way the rows are read (or not at all) */
+		Relation	rel = table_open(relid, AccessShareLock);
+		bool		populated = RelationIsPopulated(rel);
+
+		table_close(rel, NoLock);
+		if (!populated)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("materialized view \"%s\" has not been populated", input->display_name),
+					 errhint("Use the REFRESH MATERIALIZED VIEW command.")));
 	}
 }
 
@@ -300,8 +316,9 @@ TpStreamClose(TpStream *stream)
 
 /*
  * Can these columns be read straight from the heap, bypassing the executor?
- * Only from a plain table without row-level security for this user (RLS
- * needs the executor), each column stored exactly as the engine reads it:
+ * Only from a plain table without inheritance children and without
+ * row-level security for this user (RLS needs the executor), each column
+ * stored exactly as the engine reads it:
  * types[c], where TEXTOID also takes varchar and a domain counts as its base
  * type.  Privileges were checked by TpCheckInput.  Fills attnums[0..n).
  */
@@ -312,6 +329,9 @@ TpHeapReadable(Oid relid, const char *const *columns, const Oid *types, int ncol
 	int			c;
 
 	if (get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	/* an inheritance parent's rows include its children's: SQL reads those */
+	if (has_subclass(relid))
 		return false;
 	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
 		return false;

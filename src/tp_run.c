@@ -99,7 +99,7 @@ build_session_query(StringInfo q, TpRun *run, bool probe)
 
 	appendStringInfo(q, "SELECT %s(", run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	appendStringInfoString(q, ") COLLATE \"C\", ");
+	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\", ");
 	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
 	appendStringInfoString(q, ", ");
 	TpAppendColumn(q, in, TpColumnIndex(in, "last_activity_at"));
@@ -114,17 +114,17 @@ build_session_query(StringInfo q, TpRun *run, bool probe)
 	appendStringInfo(q, " FROM %s i WHERE %s(", in->qualified_name, run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
 	if (probe)
-		appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) $1");
+		appendStringInfoString(q, ") COLLATE pg_catalog.\"C\" OPERATOR(pg_catalog.=) $1");
 	else
 	{
 		appendStringInfoString(q, ") IS NOT NULL ORDER BY ");
 		appendStringInfo(q, "%s(", run->key_function);
 		TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-		appendStringInfoString(q, ") COLLATE \"C\", ");
+		appendStringInfoString(q, ") COLLATE pg_catalog.\"C\", ");
 		TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
 		appendStringInfoString(q, ", ");
 		TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
-		appendStringInfoString(q, " COLLATE \"C\"");
+		appendStringInfoString(q, " COLLATE pg_catalog.\"C\"");
 	}
 }
 
@@ -141,7 +141,7 @@ TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered)
 
 	appendStringInfo(q, "SELECT %s(", run->key_function);
 	TpAppendColumn(q, in, key_col);
-	appendStringInfoString(q, ") COLLATE \"C\"");
+	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\"");
 	for (c = 0; c < (int) lengthof(cols); c++)
 	{
 		appendStringInfoString(q, ", ");
@@ -169,7 +169,7 @@ TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered)
 		return;
 	appendStringInfo(q, " ORDER BY %s(", run->key_function);
 	TpAppendColumn(q, in, key_col);
-	appendStringInfoString(q, ") COLLATE \"C\" NULLS LAST");
+	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\" NULLS LAST");
 }
 
 static int

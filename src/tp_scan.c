@@ -133,7 +133,7 @@ build_sessions_query(StringInfo q, TpRun *run, bool probe)
 					 " JOIN %s i ON %s(",
 					 in->qualified_name, run->key_function);
 	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	appendStringInfoString(q, ") COLLATE \"C\" OPERATOR(pg_catalog.=) k.key AND ((");
+	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\" OPERATOR(pg_catalog.=) k.key AND ((");
 	if (run->anchor == TP_ANCHOR_SESSION_START)
 	{
 		TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));

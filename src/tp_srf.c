@@ -87,15 +87,62 @@ run_text(const TpRun *run, const char *s, bool *isnull)
 	return run->text_strings ? TpTextStringDatum(s) : CStringGetTextDatum(s);
 }
 
-/* occurred - anchor as SQL would compute it, or NULL for infinities. */
+/*
+ * to - from as whole days and the rest, both carrying the sign of the
+ * difference (as SQL's timestamp subtraction justifies it).  Exact for any
+ * two finite timestamps: their difference in microseconds can exceed int64
+ * (the first and the last representable instants), so the days are taken
+ * apart before subtracting.
+ */
+typedef struct TpSpan
+{
+	int64		days;
+	int64		usecs;			/* |usecs| < USECS_PER_DAY */
+} TpSpan;
+
+static TpSpan
+span_between(TimestampTz from, TimestampTz to)
+{
+	int64		from_days = from / USECS_PER_DAY;
+	int64		from_rest = from % USECS_PER_DAY;
+	int64		to_days = to / USECS_PER_DAY;
+	int64		to_rest = to % USECS_PER_DAY;
+	TpSpan		span;
+
+	span.days = to_days - from_days;
+	span.usecs = to_rest - from_rest;
+	/* |usecs| < 2 days here: fold whole days, then give both one sign */
+	span.days += span.usecs / USECS_PER_DAY;
+	span.usecs %= USECS_PER_DAY;
+	if (span.days > 0 && span.usecs < 0)
+	{
+		span.days--;
+		span.usecs += USECS_PER_DAY;
+	}
+	else if (span.days < 0 && span.usecs > 0)
+	{
+		span.days++;
+		span.usecs -= USECS_PER_DAY;
+	}
+	return span;
+}
+
+/* occurred - anchor as an interval of days and time, or NULL for infinities. */
 static Datum
 gap_interval(TimestampTz occurred, TimestampTz anchor, bool *isnull)
 {
+	TpSpan		span;
+	Interval   *gap;
+
 	*isnull = TIMESTAMP_NOT_FINITE(occurred) || TIMESTAMP_NOT_FINITE(anchor);
 	if (*isnull)
 		return (Datum) 0;
-	return DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(occurred),
-							   TimestampTzGetDatum(anchor));
+	span = span_between(anchor, occurred);
+	gap = (Interval *) palloc(sizeof(Interval));
+	gap->month = 0;
+	gap->day = (int32) span.days;	/* at most ~110 million days */
+	gap->time = span.usecs;
+	return IntervalPGetDatum(gap);
 }
 
 /* ---- explanation sentences ---- */
@@ -124,7 +171,8 @@ append_time(StringInfo buf, TimestampTz ts, bool with_date)
 		return;
 	}
 	if (with_date)
-		appendStringInfo(buf, "%04d-%02d-%02d ", tm.tm_year, tm.tm_mon, tm.tm_mday);
+		appendStringInfo(buf, "%04d-%02d-%02d ",
+						 tm.tm_year > 0 ? tm.tm_year : 1 - tm.tm_year, tm.tm_mon, tm.tm_mday);
 	appendStringInfo(buf, "%02d:%02d", tm.tm_hour, tm.tm_min);
 	if (tm.tm_sec != 0 || fsec != 0)
 	{
@@ -141,6 +189,8 @@ append_time(StringInfo buf, TimestampTz ts, bool with_date)
 			appendStringInfo(buf, ".%s", frac);
 		}
 	}
+	if (with_date && tm.tm_year <= 0)
+		appendStringInfoString(buf, " BC");	/* year 0 is 1 BC */
 }
 
 /* Do two times fall on different local dates (then sentences show dates)? */
@@ -157,13 +207,13 @@ different_days(TimestampTz a, TimestampTz b)
 	return ta.tm_year != tb.tm_year || ta.tm_mon != tb.tm_mon || ta.tm_mday != tb.tm_mday;
 }
 
-/* Append a duration (absolute value) as "1 day 2 h 48 min 3.5 s". */
+/* Append a span's length (absolute value) as "1 day 2 h 48 min 3.5 s". */
 static void
-append_duration(StringInfo buf, int64 usecs)
+append_duration(StringInfo buf, TpSpan span)
 {
-	uint64		u = usecs < 0 ? (uint64) (-(usecs + 1)) + 1 : (uint64) usecs;
-	uint64		days = u / USECS_PER_DAY;
-	uint64		hours = (u / USECS_PER_HOUR) % 24;
+	uint64		days = span.days < 0 ? (uint64) (-span.days) : (uint64) span.days;
+	uint64		u = span.usecs < 0 ? (uint64) (-span.usecs) : (uint64) span.usecs;
+	uint64		hours = u / USECS_PER_HOUR;
 	uint64		mins = (u / USECS_PER_MINUTE) % 60;
 	uint64		secs = (u / USECS_PER_SEC) % 60;
 	uint64		micro = u % USECS_PER_SEC;
@@ -251,22 +301,25 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 				bool		by_activity = (run->anchor == TP_ANCHOR_LAST_ACTIVITY &&
 										   !g->data[idx].last_activity_null);
 				TimestampTz anchor = g->sessions[idx].anchor;
-				bool		dates = different_days(occ, s->started_at) ||
+				bool		finite = !TIMESTAMP_NOT_FINITE(occ) &&
+					!TIMESTAMP_NOT_FINITE(s->started_at) && !TIMESTAMP_NOT_FINITE(anchor);
+				bool		dates = !finite || different_days(occ, s->started_at) ||
 					different_days(occ, anchor);
-				int64		gap = TIMESTAMP_NOT_FINITE(occ) || TIMESTAMP_NOT_FINITE(anchor) ?
-					0 : occ - anchor;
 
 				appendStringInfoString(&buf, "call at ");
 				append_time(&buf, occ, dates);
 				if (occ < s->started_at)
 				{
 					appendStringInfoString(&buf, " came ");
-					append_duration(&buf, s->started_at - occ);
+					if (TIMESTAMP_NOT_FINITE(occ) || TIMESTAMP_NOT_FINITE(s->started_at))
+						appendStringInfoString(&buf, "an unbounded time");
+					else
+						append_duration(&buf, span_between(occ, s->started_at));
 					appendStringInfo(&buf, " before session %s started at ", s->session_id);
 					append_time(&buf, s->started_at, dates);
 					appendStringInfoString(&buf, "; a call before a session starts is never merged with it, so the call becomes a touchpoint of its own without web data");
 				}
-				else if (gap < 0)
+				else if (occ < anchor)
 				{
 					/* last_activity anchor, call during the session */
 					appendStringInfo(&buf, " came during session %s (started at ", s->session_id);
@@ -281,7 +334,7 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 					if (TIMESTAMP_NOT_FINITE(occ) || TIMESTAMP_NOT_FINITE(anchor))
 						appendStringInfoString(&buf, "an unbounded time");
 					else
-						append_duration(&buf, gap);
+						append_duration(&buf, span_between(anchor, occ));
 					appendStringInfo(&buf, " after session %s %s ", s->session_id,
 									 by_activity ? "was last active at" : "started at");
 					append_time(&buf, anchor, dates);
@@ -289,7 +342,7 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 				if (occ < s->started_at)
 					break;
 				appendStringInfoString(&buf, "; the window is ");
-				append_duration(&buf, run->window);
+				append_duration(&buf, span_between(0, run->window));
 				if (by_activity)
 					appendStringInfoString(&buf, " after the last activity");
 				if (status == TP_STATUS_MERGED)
