@@ -204,6 +204,11 @@ add_session_row(DriverState *st, LoadedRow **rows, int *n, int *cap,
 
 	if (*n >= *cap)
 	{
+		/* the engine indexes one id's sessions with int (tp_match.c) */
+		if (*cap > PG_INT32_MAX / 4)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many sessions for one BizibleId: more than %d", PG_INT32_MAX / 4)));
 		*cap *= 2;
 		*rows = repalloc_huge(*rows, sizeof(LoadedRow) * (*cap));
 	}

@@ -25,6 +25,14 @@ echo "== engine property test (outside the server, ASan + UBSan)"
 bash test/engine/run.sh
 record engine $?
 
+echo "== fuzzing (libFuzzer + ASan + UBSan against reference models, ${TP_FUZZ_SECONDS:=60} s)"
+FUZZ_LOG=$(mktemp /tmp/touchpoint-fuzz.XXXXXX)
+bash test/fuzz/run.sh >"$FUZZ_LOG" 2>&1
+status=$?
+grep -E "^fuzz: |executions, " "$FUZZ_LOG"
+[ $status != 0 ] && tail -n 60 "$FUZZ_LOG"
+record fuzz $status
+
 WORK=$(mktemp -d /tmp/touchpoint-test.XXXXXX)
 eval "$(bash test/scripts/cluster.sh start "$WORK" 54329)"
 trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$WORK"' EXIT

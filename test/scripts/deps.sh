@@ -10,6 +10,12 @@ PG_MAJOR=${PG_MAJOR:-15}
 perl -MIPC::Run -e1 2>/dev/null || need+=(libipc-run-perl)
 command -v make >/dev/null && command -v gcc >/dev/null || need+=(build-essential)
 command -v clang >/dev/null || need+=(clang)
+# libFuzzer and the sanitizer runtimes clang links (test/engine, test/fuzz):
+# clang only recommends them, so --no-install-recommends leaves them out
+if ! command -v clang >/dev/null ||
+   [ ! -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ]; then
+    need+=(libclang-rt-dev)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
     echo "deps: everything is already installed"
