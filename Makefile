@@ -22,7 +22,7 @@ REGRESS = init merge_rules explain settings errors inputs hostile security hijac
 REGRESS_OPTS = --dbname=contrib_regression
 
 # Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.
-ISOLATION = refresh probe_index
+ISOLATION = refresh probe_index merge_snapshot
 ISOLATION_OPTS = --inputdir=test --dbname=isolation_regression
 
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers

@@ -6,6 +6,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "tp_index.h"
 
 static inline void
@@ -26,6 +28,14 @@ call_time_cmp(const void *a, const void *b, void *arg)
 	int64		y = calls[*(const int *) b].task.occurred_at;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Honour a cancel or statement_timeout every 64k steps of a long loop. */
+static inline void
+check_interrupts_every(int i)
+{
+	if ((i & 0xFFFF) == 0)
+		CHECK_FOR_INTERRUPTS();
 }
 
 /*
@@ -55,6 +65,8 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 	{
 		const TpScanCall *c = &calls[i];
 		uint32		h;
+
+		check_interrupts_every(i);
 
 		for (h = c->hash & index->mask;; h = (h + 1) & index->mask)
 		{
@@ -99,6 +111,7 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 	{
 		KeyEntry   *e = &index->entries[i];
 
+		check_interrupts_every(i);
 		if (e->ncalls > 1)
 			qsort_arg(order + e->first, e->ncalls, sizeof(int), call_time_cmp, calls);
 	}
@@ -117,6 +130,7 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 		{
 			KeyEntry   *e = &index->entries[i];
 
+			check_interrupts_every(i);
 			tp_calltree_init(&e->tree, times + e->first, e->ncalls, slots);
 			slots += tp_calltree_size(e->ncalls);
 		}

@@ -52,6 +52,13 @@ if [ $status != 0 ]; then
     [ -f output_iso/regression.diffs ] && head -c 20000 output_iso/regression.diffs
 fi
 
+echo "== TAP: cancellation and memory over millions of rows (test/t)"
+bash test/t/run.sh >"$WORK/tap.log" 2>&1
+status=$?
+grep -E '^(not ok|# .*delay|# memory|Result|All tests)' "$WORK/tap.log" | cut -c1-160
+[ $status != 0 ] && tail -n 80 "$WORK/tap.log"
+record tap_cancel $status
+
 echo "== pg_dump / pg_restore round trip"
 bash test/dump_restore.sh >"$WORK/dump_restore.log" 2>&1
 status=$?
