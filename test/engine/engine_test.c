@@ -67,21 +67,6 @@ static long long n_status[3];	/* reference outcomes, by TpMatchStatus */
 static long long n_tie_merged;	/* merged with >1 covering session in the tie block */
 
 static void
-fmt_time(char *buf, size_t size, int64_t t)
-{
-	if (t == INT64_MIN)
-		snprintf(buf, size, "-inf");
-	else if (t == INT64_MAX)
-		snprintf(buf, size, "+inf");
-	else if (t < INT64_MIN + 1000000)
-		snprintf(buf, size, "INT64_MIN+%" PRId64, t - INT64_MIN);
-	else if (t > INT64_MAX - 1000000)
-		snprintf(buf, size, "INT64_MAX-%" PRId64, INT64_MAX - t);
-	else
-		snprintf(buf, size, "%" PRId64, t);
-}
-
-static void
 fmt_bytes(char *buf, size_t size, const char *s, size_t len)
 {
 	size_t		o = 0;
@@ -100,21 +85,6 @@ fmt_bytes(char *buf, size_t size, const char *s, size_t len)
 			o += (size_t) snprintf(buf + o, size - o, "\\x%02x", c);
 	}
 	buf[o] = '\0';
-}
-
-static const char *
-status_name(int status)
-{
-	switch (status)
-	{
-		case TP_MATCH_MERGED:
-			return "MERGED";
-		case TP_MATCH_OUTSIDE_WINDOW:
-			return "OUTSIDE_WINDOW";
-		case TP_MATCH_NO_SESSIONS:
-			return "NO_SESSIONS";
-	}
-	return "<invalid status>";
 }
 
 /* The reference model (ref_*, clamp_add) lives in ref_model.h. */
@@ -283,16 +253,16 @@ report_call_failure(const TpSession *raw_in, int n, int64_t window, int64_t t,
 
 	build(&b, raw, m, window);
 	why = compare_call(&b, raw, m, window, t, &got, &ws, &wr);
-	fmt_time(b1, sizeof(b1), window);
-	fmt_time(b2, sizeof(b2), t);
+	ref_fmt_time(b1, sizeof(b1), window);
+	ref_fmt_time(b2, sizeof(b2), t);
 	printf("engine: FAIL (group %llu, %d sessions, shrunk to %d): %s\n",
 		   group_no, n, m, why ? why : why_first);
 	printf("engine:   window=%s call=%s\n", b1, b2);
 	for (i = 0; i < m; i++)
 	{
-		fmt_time(b1, sizeof(b1), b.sorted[i].started_at);
-		fmt_time(b2, sizeof(b2), b.sorted[i].anchor);
-		fmt_time(b3, sizeof(b3), ref_add(b.sorted[i].anchor, window));
+		ref_fmt_time(b1, sizeof(b1), b.sorted[i].started_at);
+		ref_fmt_time(b2, sizeof(b2), b.sorted[i].anchor);
+		ref_fmt_time(b3, sizeof(b3), ref_add(b.sorted[i].anchor, window));
 		fmt_bytes(b4, sizeof(b4), b.sorted[i].session_id, strlen(b.sorted[i].session_id));
 		printf("engine:   [%d] id=\"%s\" started_at=%s anchor=%s end=%s%s\n",
 			   i, b4, b1, b2, b3, ref_covers(&b.sorted[i], window, t) ? " (covers)" : "");
@@ -304,7 +274,7 @@ report_call_failure(const TpSession *raw_in, int n, int64_t window, int64_t t,
 			if (b.sorted[i].session_id == raw[wr].session_id)
 				want_sorted = i;
 		printf("engine:   engine: %s index %d; reference: %s index %d\n",
-			   status_name(got.status), got.index, status_name(ws), want_sorted);
+			   ref_status_name(got.status), got.index, ref_status_name(ws), want_sorted);
 	}
 	unbuild(&b);
 	free(raw);
@@ -733,10 +703,10 @@ run_time_add(void)
 					z[64],
 					w[64];
 
-		fmt_time(x, sizeof(x), a);
-		fmt_time(y, sizeof(y), b);
-		fmt_time(z, sizeof(z), got);
-		fmt_time(w, sizeof(w), want);
+		ref_fmt_time(x, sizeof(x), a);
+		ref_fmt_time(y, sizeof(y), b);
+		ref_fmt_time(z, sizeof(z), got);
+		ref_fmt_time(w, sizeof(w), want);
 		printf("engine: FAIL tp_time_add(%s, %s) = %s, expected %s\n", x, y, z, w);
 	}
 }
@@ -777,8 +747,8 @@ run_session_cmp(void)
 						z[64],
 						w[64];
 
-			fmt_time(x, sizeof(x), a.started_at);
-			fmt_time(y, sizeof(y), b.started_at);
+			ref_fmt_time(x, sizeof(x), a.started_at);
+			ref_fmt_time(y, sizeof(y), b.started_at);
 			fmt_bytes(z, sizeof(z), ia, strlen(ia));
 			fmt_bytes(w, sizeof(w), ib, strlen(ib));
 			printf("engine: FAIL tp_session_cmp((%s,\"%s\"), (%s,\"%s\")) sign %d, expected %d\n",

@@ -20,7 +20,9 @@
 
 #include "tp_match.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Saturating a + b: infinities stay, everything else is clamped. */
 static inline int64_t
@@ -141,6 +143,39 @@ static inline int
 ref_is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* ---- shared by the reports of the property test and the fuzzer ---- */
+
+/* Print a time, naming the infinities and the values next to them. */
+static inline void
+ref_fmt_time(char *buf, size_t size, int64_t t)
+{
+	if (t == INT64_MIN)
+		snprintf(buf, size, "-inf");
+	else if (t == INT64_MAX)
+		snprintf(buf, size, "+inf");
+	else if (t < INT64_MIN + 1000000)
+		snprintf(buf, size, "INT64_MIN+%" PRId64, t - INT64_MIN);
+	else if (t > INT64_MAX - 1000000)
+		snprintf(buf, size, "INT64_MAX-%" PRId64, INT64_MAX - t);
+	else
+		snprintf(buf, size, "%" PRId64, t);
+}
+
+static inline const char *
+ref_status_name(int status)
+{
+	switch (status)
+	{
+		case TP_MATCH_MERGED:
+			return "MERGED";
+		case TP_MATCH_OUTSIDE_WINDOW:
+			return "OUTSIDE_WINDOW";
+		case TP_MATCH_NO_SESSIONS:
+			return "NO_SESSIONS";
+	}
+	return "?";
 }
 
 #endif							/* TP_REF_MODEL_H */

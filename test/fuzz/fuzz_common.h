@@ -54,22 +54,6 @@ fz_left(const FuzzReader *r)
 	return r->size - r->pos;
 }
 
-/* Print a time, naming the infinities and the values next to them. */
-static inline void
-fz_fmt_time(char *buf, size_t size, int64_t t)
-{
-	if (t == INT64_MIN)
-		snprintf(buf, size, "-inf");
-	else if (t == INT64_MAX)
-		snprintf(buf, size, "+inf");
-	else if (t < INT64_MIN + 1000000)
-		snprintf(buf, size, "INT64_MIN+%" PRId64, t - INT64_MIN);
-	else if (t > INT64_MAX - 1000000)
-		snprintf(buf, size, "INT64_MAX-%" PRId64, INT64_MAX - t);
-	else
-		snprintf(buf, size, "%" PRId64, t);
-}
-
 /* Print bytes as a C-ish string literal body: printable ASCII, else \xNN. */
 static inline void
 fz_fmt_bytes(char *buf, size_t size, const char *s, size_t len)

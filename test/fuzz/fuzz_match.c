@@ -65,16 +65,16 @@ dump_case(FILE *f, const Case *c)
 				b4[64];
 	int			i;
 
-	fz_fmt_time(b1, sizeof(b1), c->window);
-	fz_fmt_time(b2, sizeof(b2), c->base);
+	ref_fmt_time(b1, sizeof(b1), c->window);
+	ref_fmt_time(b2, sizeof(b2), c->base);
 	fprintf(f, "case: window=%s anchor=%s base=%s scale=%" PRId64 " offers=%s, %d sessions, %d calls\n",
 			b1, c->last_activity ? "last_activity" : "session_start", b2, c->scale,
 			c->reverse_offers ? "backwards" : "forwards", c->n, c->m);
 	for (i = 0; i < c->n; i++)
 	{
-		fz_fmt_time(b1, sizeof(b1), c->raw[i].started_at);
-		fz_fmt_time(b2, sizeof(b2), c->raw[i].anchor);
-		fz_fmt_time(b3, sizeof(b3), ref_add(c->raw[i].anchor, c->window));
+		ref_fmt_time(b1, sizeof(b1), c->raw[i].started_at);
+		ref_fmt_time(b2, sizeof(b2), c->raw[i].anchor);
+		ref_fmt_time(b3, sizeof(b3), ref_add(c->raw[i].anchor, c->window));
 		fz_fmt_bytes(b4, sizeof(b4), c->raw[i].session_id, strlen(c->raw[i].session_id));
 		fprintf(f, "  session[%d] id=\"%s\" started_at=%s anchor=%s end=%s\n",
 				i, b4, b1, b2, b3);
@@ -86,7 +86,7 @@ dump_case(FILE *f, const Case *c)
 
 		for (j = 0; j < c->n; j++)
 			k += ref_covers(&c->raw[j], c->window, c->calls[i]);
-		fz_fmt_time(b1, sizeof(b1), c->calls[i]);
+		ref_fmt_time(b1, sizeof(b1), c->calls[i]);
 		fprintf(f, "  call[%d] at %s (covered by %d)\n", i, b1, k);
 	}
 }
@@ -300,10 +300,10 @@ check_time_add(int64_t a, int64_t b)
 					z[64],
 					w[64];
 
-		fz_fmt_time(x, sizeof(x), a);
-		fz_fmt_time(y, sizeof(y), b);
-		fz_fmt_time(z, sizeof(z), got);
-		fz_fmt_time(w, sizeof(w), want);
+		ref_fmt_time(x, sizeof(x), a);
+		ref_fmt_time(y, sizeof(y), b);
+		ref_fmt_time(z, sizeof(z), got);
+		ref_fmt_time(w, sizeof(w), want);
 		MISMATCH("tp_time_add(%s, %s) = %s, reference %s", x, y, z, w);
 	}
 }
@@ -316,7 +316,7 @@ tfmt(int64_t t)
 	static int	next;
 	char	   *b = buf[next++ % 4];
 
-	fz_fmt_time(b, 64, t);
+	ref_fmt_time(b, 64, t);
 	return b;
 }
 
@@ -331,21 +331,6 @@ static int
 qsort_cmp(const void *a, const void *b)
 {
 	return tp_session_cmp((const TpSession *) a, (const TpSession *) b);
-}
-
-static const char *
-status_name(int status)
-{
-	switch (status)
-	{
-		case TP_MATCH_MERGED:
-			return "MERGED";
-		case TP_MATCH_OUTSIDE_WINDOW:
-			return "OUTSIDE_WINDOW";
-		case TP_MATCH_NO_SESSIONS:
-			return "NO_SESSIONS";
-	}
-	return "<invalid>";
 }
 
 /* The group strategy: sort, build, match every call. */
@@ -398,7 +383,7 @@ check_group(const Case *c)
 		int			want = ref_match(c->raw, n, c->window, t, &which);
 		if ((int) got.status != want)
 			MISMATCH("tp_match_call(call[%d] at %s): status %s (index %d), reference %s (session[%d])",
-					 k, tfmt(t), status_name(got.status), got.index, status_name(want), which);
+					 k, tfmt(t), ref_status_name(got.status), got.index, ref_status_name(want), which);
 		if (want == TP_MATCH_NO_SESSIONS)
 		{
 			if (got.index != -1)
@@ -416,7 +401,7 @@ check_group(const Case *c)
 						 strlen(sorted[got.index].session_id));
 			fz_fmt_bytes(b, sizeof(b), c->raw[which].session_id, strlen(c->raw[which].session_id));
 			MISMATCH("tp_match_call(call[%d] at %s): %s session id=\"%s\" (sorted index %d), reference id=\"%s\" (session[%d])",
-					 k, tfmt(t), status_name(want), a, got.index, b, which);
+					 k, tfmt(t), ref_status_name(want), a, got.index, b, which);
 		}
 		if (want == TP_MATCH_MERGED && !ref_covers(&sorted[got.index], c->window, t))
 			MISMATCH("tp_match_call(call[%d] at %s): merged session (sorted index %d) does not cover the call",
