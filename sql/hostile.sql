@@ -656,6 +656,20 @@ SELECT task_id, status, session_id, detail LIKE 'call at % came during session x
 FROM touchpoint.explain_call('xt-la', 'hostile.ext_s', 'hostile.ext_t');
 RESET touchpoint.window_anchor;
 
+-- A call and a session at the same infinity: no gap, and a window that opens
+-- at an infinite time holds no call (outside_window); the sentence says so
+-- rather than "an unbounded time after" (found in review).
+CREATE TABLE hostile.same_inf_s (LIKE touchpoint.sessions INCLUDING ALL);
+CREATE TABLE hostile.same_inf_t (LIKE touchpoint.tasks INCLUDING ALL);
+INSERT INTO hostile.same_inf_s (session_id, bizible_id, started_at, last_activity_at) VALUES
+ ('si-lo', 'si1', '-infinity', NULL), ('si-hi', 'si2', 'infinity', NULL), ('si-la', 'si3', '-infinity', '-infinity');
+INSERT INTO hostile.same_inf_t (task_id, bizible_id, type, occurred_at) VALUES
+ ('st-lo', 'si1', 'Call', '-infinity'), ('st-hi', 'si2', 'Call', 'infinity'), ('st-la', 'si3', 'Call', '-infinity');
+SELECT task_id, status, gap, detail FROM touchpoint.explain_calls('hostile.same_inf_s', 'hostile.same_inf_t')
+ORDER BY task_id COLLATE "C";
+SET touchpoint.window_anchor = 'last_activity';
+SELECT task_id, status, detail FROM touchpoint.explain_call('st-la', 'hostile.same_inf_s', 'hostile.same_inf_t');
+RESET touchpoint.window_anchor;
 -- ===========================================================================
 -- 6. A window with a month or a day part.  Rule (README, src/touchpoint.c): a
 --    month/year part is refused (22023) -- even '1 mon -30 days', which SQL

@@ -28,6 +28,9 @@
 /* MarkGUCPrefixReserved is new in 15. */
 #if PG_VERSION_NUM < 150000
 #define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+/* a sort that honours cancel requests (PostgreSQL 15+); before, a plain one */
+#define qsort_interruptible(base, nel, elsize, cmp, arg) \
+	qsort_arg((base), (nel), (elsize), (cmp), (arg))
 #endif
 
 /* Before 16, functions called from outside the library need PGDLLEXPORT. */

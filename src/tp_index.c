@@ -8,6 +8,7 @@
 
 #include "miscadmin.h"
 
+#include "tp_compat.h"
 #include "tp_index.h"
 
 static inline void
@@ -113,7 +114,7 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 
 		check_interrupts_every(i);
 		if (e->ncalls > 1)
-			qsort_arg(order + e->first, e->ncalls, sizeof(int), call_time_cmp, calls);
+			qsort_interruptible(order + e->first, e->ncalls, sizeof(int), call_time_cmp, calls);
 	}
 	for (i = 0; i < ncalls; i++)
 		times[i] = calls[order[i]].task.occurred_at;

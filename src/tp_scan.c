@@ -437,22 +437,13 @@ find_probe_index(TpRun *run, Relation rel, const AttrNumber *attnums)
 	return found;
 }
 
-/*
- * Order of ids as the index has them (COLLATE "C": bytewise).  Sorting a
- * million ids takes about a second, so the comparison also honours a cancel
- * every 64k calls (qsort holds no resources: leaving it by error is safe).
- */
-static uint32 entry_key_comparisons = 0;
-
+/* Order of ids as the index has them (COLLATE "C": bytewise). */
 static int
-entry_key_cmp(const void *a, const void *b)
+entry_key_cmp(const void *a, const void *b, void *arg)
 {
 	const KeyEntry *x = *(const KeyEntry *const *) a;
 	const KeyEntry *y = *(const KeyEntry *const *) b;
 	int			c = memcmp(x->key, y->key, Min(x->keylen, y->keylen));
-
-	if ((++entry_key_comparisons & 0xFFFF) == 0)
-		CHECK_FOR_INTERRUPTS();
 
 	return c != 0 ? c : (x->keylen > y->keylen) - (x->keylen < y->keylen);
 }
@@ -515,7 +506,8 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	sorted = palloc_extended(sizeof(KeyEntry *) * Max(index->nentries, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < index->nentries; i++)
 		sorted[i] = &index->entries[i];
-	qsort(sorted, index->nentries, sizeof(KeyEntry *), entry_key_cmp);
+	/* about a second for a million ids: a sort that honours a cancel */
+	qsort_interruptible(sorted, index->nentries, sizeof(KeyEntry *), entry_key_cmp, NULL);
 	for (i = 0; i < index->nentries; i++)
 	{
 		const KeyEntry *e = sorted[i];

@@ -328,6 +328,15 @@ explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 					append_time(&buf, anchor, dates);
 					appendStringInfoString(&buf, ")");
 				}
+				else if (occ == anchor && TIMESTAMP_NOT_FINITE(occ))
+				{
+					/* the same infinity: no gap, and such a window is empty */
+					appendStringInfo(&buf, " came at the same unbounded time as session %s %s ",
+									 s->session_id,
+									 by_activity ? "was last active, at" : "started, at");
+					append_time(&buf, anchor, dates);
+					appendStringInfoString(&buf, ", and a window that opens at an infinite time holds no call");
+				}
 				else
 				{
 					appendStringInfoString(&buf, " came ");
