@@ -59,6 +59,14 @@ grep -E '^(not ok|# .*delay|# memory|Result|All tests)' "$WORK/tap.log" | cut -c
 [ $status != 0 ] && tail -n 80 "$WORK/tap.log"
 record tap_cancel $status
 
+echo "== valgrind (memcheck): the hand-written pg_regress tests against a server under valgrind"
+# The whole suite under valgrind takes over an hour here: bash test/valgrind.sh
+TP_VALGRIND_TESTS=quick TP_VALGRIND_DIR="$WORK/valgrind" bash test/valgrind.sh >"$WORK/valgrind.log" 2>&1
+status=$?
+grep -E '^(test |valgrind logs|pg_regress:|[0-9]+ tests under valgrind)' "$WORK/valgrind.log"
+[ $status != 0 ] && tail -n 80 "$WORK/valgrind.log"
+record valgrind $status
+
 echo "== pg_dump / pg_restore round trip"
 bash test/dump_restore.sh >"$WORK/dump_restore.log" 2>&1
 status=$?
