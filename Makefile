@@ -14,8 +14,13 @@ OBJS = \
 	src/tp_rules.o \
 	src/tp_channel.o
 
-# Install scripts only; the pg_regress inputs beside them are never installed.
-DATA = $(wildcard sql/touchpoint--*.sql)
+# The install script of the current version is built from one source,
+# sql/touchpoint.sql; older versions are reached through the upgrade scripts
+# from the frozen 1.0 script (CREATE EXTENSION ... VERSION '1.1' runs 1.0 and
+# then 1.0--1.1).  The pg_regress inputs beside them are never installed.
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--1.0.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
 REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges journey channel_rules attribution differential journey_differential attribution_invariants cron
@@ -35,3 +40,14 @@ EXTRA_CLEAN = results regression.diffs regression.out log output_iso
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql $(EXTENSION).control
+	cp $< $@
+
+# Full scripts of older versions are no longer shipped (they are reached
+# through the upgrade chain); remove any a previous install left behind, so
+# that what is installed is exactly this tree's scripts.
+install: remove-stale-scripts
+remove-stale-scripts:
+	rm -f '$(DESTDIR)$(datadir)/extension/$(EXTENSION)--'*.sql
+.PHONY: remove-stale-scripts

@@ -1,4 +1,11 @@
-/* touchpoint 1.2 — install script (SPEC §2-§4: inputs, merge engine, explanations) */
+/*
+ * touchpoint — the install script of the current version, and its one source:
+ * the Makefile copies this file to sql/touchpoint--<default_version>.sql.
+ * A change here needs the same change in the upgrade script from the previous
+ * version (test/upgrade.sh compares the two catalogs).  The § numbers refer
+ * to docs/spec.md: inputs (§2), the merge (§3), errors (§4), touchpoints and
+ * journeys (§5), attribution (§6), refresh (§8).
+ */
 \echo Use "CREATE EXTENSION touchpoint" to load this file. \quit
 
 -- Every object is created as @extschema@.name and everything else is
@@ -24,8 +31,24 @@ BEGIN
 END
 $$;
 
+COMMENT ON SCHEMA @extschema@ IS
+'touchpoint: call-tracking tasks merged with web sessions, touchpoints, journeys and revenue attribution (see the README)';
+
 /*
- * The normalised BizibleId (SPEC §3.1.1): ASCII white space trimmed on both
+ * Helpers the extension's own functions and views call, kept out of the
+ * user's way (\df touchpoint.* lists only what users call).  CREATE SCHEMA
+ * fails if a schema of that name already exists, whoever owns it, so no role
+ * can prepare it for us.  Everyone may look names up in it: each helper is
+ * harmless or checks its caller, and refresh() and schedule_refresh() run as
+ * their caller and call into it.
+ */
+CREATE SCHEMA touchpoint_internal;
+COMMENT ON SCHEMA touchpoint_internal IS
+'touchpoint''s internal helpers; not an interface: they change between versions';
+GRANT USAGE ON SCHEMA touchpoint_internal TO PUBLIC;
+
+/*
+ * The normalised BizibleId (docs/spec.md §3.1.1): ASCII white space trimmed on both
  * sides, ASCII letters folded to lower case; NULL when nothing is left.  The
  * engine sorts and compares by exactly this function, and the input tables
  * index it.
@@ -38,7 +61,7 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bizible_key(pg_catalog.text) IS
 'normalised BizibleId: trimmed, lower-case, NULL when missing';
 
--- Web sessions (one row per session, SPEC §2).
+-- Web sessions (one row per session, docs/spec.md §2).
 CREATE TABLE @extschema@.sessions (
     session_id       pg_catalog.text PRIMARY KEY,
     bizible_id       pg_catalog.text NOT NULL,
@@ -54,14 +77,14 @@ CREATE TABLE @extschema@.sessions (
     landing_page     pg_catalog.text,
     referrer_page    pg_catalog.text
 );
-COMMENT ON TABLE @extschema@.sessions IS 'web sessions, one row per session (touchpoint SPEC §2)';
+COMMENT ON TABLE @extschema@.sessions IS 'web sessions, one row per session (docs/spec.md §2)';
 
 -- The engine reads sessions in (normalised id, start, id) order and probes
 -- one id's sessions for explain_call: this index serves both.
 CREATE INDEX sessions_bizible_key_idx ON @extschema@.sessions
     (@extschema@.bizible_key(bizible_id) COLLATE "C", started_at, session_id COLLATE "C");
 
--- CRM tasks written by the call-tracking vendor (SPEC §2).
+-- CRM tasks written by the call-tracking vendor (docs/spec.md §2).
 CREATE TABLE @extschema@.tasks (
     task_id     pg_catalog.text PRIMARY KEY,
     bizible_id  pg_catalog.text,
@@ -72,7 +95,7 @@ CREATE TABLE @extschema@.tasks (
     occurred_at pg_catalog.timestamptz NOT NULL,
     is_deleted  pg_catalog.bool NOT NULL DEFAULT false
 );
-COMMENT ON TABLE @extschema@.tasks IS 'CRM tasks (calls) with the BizibleId the call-tracking vendor read (touchpoint SPEC §2)';
+COMMENT ON TABLE @extschema@.tasks IS 'CRM tasks (calls) with the BizibleId the call-tracking vendor read (docs/spec.md §2)';
 
 CREATE INDEX tasks_bizible_key_idx ON @extschema@.tasks
     (@extschema@.bizible_key(bizible_id) COLLATE "C");
@@ -81,7 +104,7 @@ CREATE INDEX tasks_bizible_key_idx ON @extschema@.tasks
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.tasks', '');
 
--- merge_calls: one row per task that yields a touchpoint (SPEC §3.1, §3.3).
+-- merge_calls: one row per task that yields a touchpoint (docs/spec.md §3.1, §3.3).
 CREATE FUNCTION @extschema@.merge_calls(
     sessions pg_catalog.regclass DEFAULT '@extschema@.sessions',
     tasks pg_catalog.regclass DEFAULT '@extschema@.tasks',
@@ -122,7 +145,8 @@ CREATE FUNCTION @extschema@.explain_calls(
     OUT nearest_session_id pg_catalog.text,
     OUT nearest_session_started_at pg_catalog.timestamptz,
     OUT gap pg_catalog.interval,
-    OUT detail pg_catalog.text)
+    OUT detail pg_catalog.text,
+    OUT gap_seconds pg_catalog.float8)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'tp_explain_calls'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10000;
@@ -142,7 +166,8 @@ CREATE FUNCTION @extschema@.explain_call(
     OUT nearest_session_id pg_catalog.text,
     OUT nearest_session_started_at pg_catalog.timestamptz,
     OUT gap pg_catalog.interval,
-    OUT detail pg_catalog.text)
+    OUT detail pg_catalog.text,
+    OUT gap_seconds pg_catalog.float8)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'tp_explain_call'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
@@ -154,7 +179,7 @@ COMMENT ON FUNCTION @extschema@.explain_call(pg_catalog.text, pg_catalog.regclas
 -- §5 Touchpoints and the buyer's journey
 -- ===================================================================
 
--- Web form fills (SPEC §5).  A fill without session_id is placed in its
+-- Web form fills (docs/spec.md §5).  A fill without session_id is placed in its
 -- session by the same window rule as calls.
 CREATE TABLE @extschema@.form_submits (
     submit_id    pg_catalog.text PRIMARY KEY,
@@ -164,11 +189,11 @@ CREATE TABLE @extschema@.form_submits (
     form_url     pg_catalog.text,
     person_id    pg_catalog.text
 );
-COMMENT ON TABLE @extschema@.form_submits IS 'web form fills (touchpoint SPEC §5)';
+COMMENT ON TABLE @extschema@.form_submits IS 'web form fills (docs/spec.md §5)';
 CREATE INDEX form_submits_bizible_key_idx ON @extschema@.form_submits
     (@extschema@.bizible_key(bizible_id) COLLATE "C");
 
--- Web chats (SPEC §5), placed like form fills.
+-- Web chats (docs/spec.md §5), placed like form fills.
 CREATE TABLE @extschema@.chats (
     chat_id    pg_catalog.text PRIMARY KEY,
     bizible_id pg_catalog.text NOT NULL,
@@ -176,7 +201,7 @@ CREATE TABLE @extschema@.chats (
     started_at pg_catalog.timestamptz NOT NULL,
     person_id  pg_catalog.text
 );
-COMMENT ON TABLE @extschema@.chats IS 'web chats (touchpoint SPEC §5)';
+COMMENT ON TABLE @extschema@.chats IS 'web chats (docs/spec.md §5)';
 CREATE INDEX chats_bizible_key_idx ON @extschema@.chats
     (@extschema@.bizible_key(bizible_id) COLLATE "C");
 
@@ -221,7 +246,7 @@ CREATE TABLE @extschema@.people (
     account_id pg_catalog.text,
     email      pg_catalog.text
 );
-COMMENT ON TABLE @extschema@.people IS 'leads and contacts with their account (touchpoint SPEC §6)';
+COMMENT ON TABLE @extschema@.people IS 'leads and contacts with their account (docs/spec.md §6)';
 CREATE INDEX people_account_idx ON @extschema@.people (account_id);
 
 -- Opportunities: open while closed_at IS NULL.
@@ -233,7 +258,7 @@ CREATE TABLE @extschema@.opportunities (
     closed_at      pg_catalog.timestamptz,
     is_won         pg_catalog.bool
 );
-COMMENT ON TABLE @extschema@.opportunities IS 'opportunities; open while closed_at IS NULL (touchpoint SPEC §6)';
+COMMENT ON TABLE @extschema@.opportunities IS 'opportunities; open while closed_at IS NULL (docs/spec.md §6)';
 CREATE INDEX opportunities_account_idx ON @extschema@.opportunities (account_id);
 
 -- Channel rules: lowest priority first, first match wins (see classify_channel).
@@ -248,7 +273,7 @@ CREATE TABLE @extschema@.channel_rules (
     referrer     pg_catalog.text
 );
 COMMENT ON TABLE @extschema@.channel_rules IS
-'ordered channel rules for sessions without a channel: *x* contains, x* starts with, *x ends with, * anything, a;b either (touchpoint SPEC §6)';
+'ordered channel rules for sessions without a channel: *x* contains, x* starts with, *x ends with, * anything, a;b either (docs/spec.md §6)';
 
 -- The custom model's weights; the middle keeps 10, so these sum to 90.
 CREATE TABLE @extschema@.custom_model (
@@ -265,7 +290,7 @@ INSERT INTO @extschema@.custom_model VALUES ('FT', 22.5), ('LC', 22.5), ('OC', 2
  * shipped rows: this trigger turns the restored INSERT of an existing
  * position into an update, so a restore brings back the user's weights.
  */
-CREATE FUNCTION @extschema@.custom_model_upsert()
+CREATE FUNCTION touchpoint_internal.custom_model_upsert()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -280,14 +305,14 @@ BEGIN
 END
 $$;
 CREATE TRIGGER custom_model_upsert BEFORE INSERT ON @extschema@.custom_model
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.custom_model_upsert();
+    FOR EACH ROW EXECUTE FUNCTION touchpoint_internal.custom_model_upsert();
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.people', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.opportunities', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.channel_rules', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.custom_model', '');
 
--- One rule cell against one value (SPEC §6 wildcards, ASCII case ignored).
+-- One rule cell against one value (docs/spec.md §6 wildcards, ASCII case ignored).
 CREATE FUNCTION @extschema@.channel_rule_matches(pattern pg_catalog.text, value pg_catalog.text)
 RETURNS pg_catalog.bool
 AS 'MODULE_PATHNAME', 'tp_channel_rule_matches'
@@ -306,7 +331,7 @@ COMMENT ON FUNCTION @extschema@.classify_channel(pg_catalog.text[], pg_catalog.t
 'first matching rule of rules (rows of channel, subchannel, medium, source, campaign, landing_page, referrer) as ARRAY[channel, subchannel], NULL when none';
 
 -- The rules table as the array classify_channel takes, in priority order.
-CREATE FUNCTION @extschema@.channel_rules_array()
+CREATE FUNCTION touchpoint_internal.channel_rules_array()
 RETURNS pg_catalog.text[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -322,7 +347,7 @@ $$;
  * weight over the weight present in the opportunity, or an equal share when
  * no touchpoint can take any of the model's weight (the linear fallback).
  */
-CREATE FUNCTION @extschema@.credit_share(raw pg_catalog.numeric, present pg_catalog.numeric, touchpoints pg_catalog.int8)
+CREATE FUNCTION touchpoint_internal.credit_share(raw pg_catalog.numeric, present pg_catalog.numeric, touchpoints pg_catalog.int8)
 RETURNS pg_catalog.numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- A standard SQL body is bound when created (no search_path at run time) and
@@ -332,7 +357,7 @@ RETURN CASE WHEN present OPERATOR(pg_catalog.>) 0
             ELSE 100::pg_catalog.numeric(60,30) OPERATOR(pg_catalog./) touchpoints END;
 
 /*
- * touchpoints_live: the touchpoints as of now (SPEC §5); the materialized
+ * touchpoints_live: the touchpoints as of now (docs/spec.md §5); the materialized
  * view touchpoint.touchpoints is a refreshed copy of it.  Steps:
  *   placed      one engine pass over conversion_events
  *   events      every conversion event with its session (or none), in the
@@ -474,7 +499,7 @@ all_touchpoints AS (
 ),
 rules AS MATERIALIZED (
     -- once: as a subquery it would be pulled up and run for every row
-    SELECT @extschema@.channel_rules_array() AS rules
+    SELECT touchpoint_internal.channel_rules_array() AS rules
 ),
 ordered AS (
     SELECT t.*,
@@ -509,15 +534,11 @@ SELECT o.touchpoint_id, o.journey_id, o.person_id, o.bizible_id, o.session_id,
 FROM ordered o
 CROSS JOIN rules r
 LEFT JOIN LATERAL (
-    -- sessions without a channel are classified by the channel rules (SPEC §6)
+    -- sessions without a channel are classified by the channel rules (docs/spec.md §6)
     SELECT @extschema@.classify_channel(r.rules, o.s_medium, o.s_source, o.s_campaign,
                                         o.s_landing_page, o.s_referrer_page) AS rule
     WHERE o.session_id IS NOT NULL AND COALESCE(pg_catalog.btrim(o.s_channel), '') OPERATOR(pg_catalog.=) ''
 ) cls ON true;
-COMMENT ON VIEW @extschema@.touchpoints_live IS
-'the touchpoints as of now; @extschema@.touchpoints is its refreshed copy';
-
--- What BI tools read: a refreshed copy of touchpoints_live.
 COMMENT ON VIEW @extschema@.touchpoints_live IS
 'the touchpoints as of now; touchpoint.touchpoints is its refreshed copy';
 
@@ -531,7 +552,7 @@ CREATE UNIQUE INDEX touchpoints_touchpoint_id_idx ON @extschema@.touchpoints (to
 CREATE INDEX touchpoints_journey_idx ON @extschema@.touchpoints (journey_id, touchpoint_date);
 /*
  * opportunity_touchpoints_live: every (opportunity, touchpoint) with its
- * positions and the credit of every model (SPEC §6); the materialized view
+ * positions and the credit of every model (docs/spec.md §6); the materialized view
  * opportunity_touchpoints is its refreshed copy.
  *
  *   opp_tp    the touchpoints of every person of the opportunity's account,
@@ -655,14 +676,14 @@ shares AS (
 exact AS (
     -- the share of each model before rounding; linear when nothing can take weight
     SELECT s.*,
-           @extschema@.credit_share(s.ft_raw, s.ft_present, s.n) AS ft_x,
-           @extschema@.credit_share(s.lc_raw, s.lc_present, s.n) AS lc_x,
-           @extschema@.credit_share(s.u_raw, s.u_present, s.n) AS u_x,
-           @extschema@.credit_share(s.w_raw, s.w_present, s.n) AS w_x,
-           @extschema@.credit_share(s.f_raw, s.f_present, s.n) AS f_x,
-           @extschema@.credit_share(1, s.n, s.n) AS l_x,
-           @extschema@.credit_share(s.t_raw, s.t_present, s.n) AS t_x,
-           @extschema@.credit_share(s.c_raw, s.c_present, s.n) AS c_x
+           touchpoint_internal.credit_share(s.ft_raw, s.ft_present, s.n) AS ft_x,
+           touchpoint_internal.credit_share(s.lc_raw, s.lc_present, s.n) AS lc_x,
+           touchpoint_internal.credit_share(s.u_raw, s.u_present, s.n) AS u_x,
+           touchpoint_internal.credit_share(s.w_raw, s.w_present, s.n) AS w_x,
+           touchpoint_internal.credit_share(s.f_raw, s.f_present, s.n) AS f_x,
+           touchpoint_internal.credit_share(1, s.n, s.n) AS l_x,
+           touchpoint_internal.credit_share(s.t_raw, s.t_present, s.n) AS t_x,
+           touchpoint_internal.credit_share(s.c_raw, s.c_present, s.n) AS c_x
     FROM shares s
 ),
 rounded AS (
@@ -784,7 +805,7 @@ COMMENT ON VIEW @extschema@.channel_report IS
 
 -- Refresh one of our materialized views: plain the first time (they are
 -- created empty), CONCURRENTLY once populated so readers are never blocked.
-CREATE FUNCTION @extschema@.refresh_view(view_name pg_catalog.regclass)
+CREATE FUNCTION touchpoint_internal.refresh_view(view_name pg_catalog.regclass)
 RETURNS pg_catalog.text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -800,7 +821,7 @@ END
 $$;
 
 -- Refuse custom-model weights that do not leave exactly 10 to the middle.
-CREATE FUNCTION @extschema@.check_custom_model()
+CREATE FUNCTION touchpoint_internal.check_custom_model()
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -825,6 +846,31 @@ BEGIN
 END
 $$;
 
+/*
+ * Only a role with the privileges of the stored relations' owner may refresh
+ * them (REFRESH MATERIALIZED VIEW requires ownership).  Say so, and what to
+ * do, before anything fails deep inside with a bare "permission denied".
+ */
+CREATE FUNCTION touchpoint_internal.check_refresh_privilege()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner_name pg_catalog.name;
+BEGIN
+    SELECT r.rolname INTO owner_name
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
+    WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass;
+    IF NOT pg_catalog.pg_has_role(CURRENT_USER, owner_name, 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" cannot refresh touchpoint: only the owner of its stored relations can', CURRENT_USER
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('touchpoint.touchpoints and touchpoint.opportunity_touchpoints are owned by role "%s"; reading them needs only SELECT, refreshing them needs that role.', owner_name),
+                  HINT = pg_catalog.format('Run SELECT touchpoint.refresh() as role "%s", or let pg_cron run it as that role: connected as "%s", SELECT touchpoint.schedule_refresh();', owner_name, owner_name);
+    END IF;
+END
+$$;
+
 -- refresh(): the touchpoints, then the opportunities' credit; says what it did.
 CREATE FUNCTION @extschema@.refresh(
     OUT mode pg_catalog.text,
@@ -839,6 +885,7 @@ DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
     caller_work_mem text := pg_catalog.current_setting('work_mem');
 BEGIN
+    PERFORM touchpoint_internal.check_refresh_privilege();
     /*
      * The refresh sorts and compares a few hundred thousand wide rows; below
      * 64MB of work_mem those sorts and the CONCURRENTLY comparison spill to
@@ -847,9 +894,9 @@ BEGIN
     IF pg_catalog.pg_size_bytes(caller_work_mem) OPERATOR(pg_catalog.<) 67108864 THEN  -- 64MB
         PERFORM pg_catalog.set_config('work_mem', '64MB', true);
     END IF;
-    PERFORM @extschema@.check_custom_model();
-    mode := @extschema@.refresh_view('@extschema@.touchpoints');
-    PERFORM @extschema@.refresh_view('@extschema@.opportunity_touchpoints');
+    PERFORM touchpoint_internal.check_custom_model();
+    mode := touchpoint_internal.refresh_view('@extschema@.touchpoints');
+    PERFORM touchpoint_internal.refresh_view('@extschema@.opportunity_touchpoints');
     SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
     SELECT pg_catalog.count(*) INTO opportunity_touchpoints FROM @extschema@.opportunity_touchpoints;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
@@ -859,42 +906,79 @@ $$;
 COMMENT ON FUNCTION @extschema@.refresh() IS
 'refresh touchpoint.touchpoints and touchpoint.opportunity_touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
 
--- The pg_cron job name used by schedule_refresh / unschedule_refresh.
-CREATE FUNCTION @extschema@.refresh_job_name()
+/*
+ * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this
+ * database, 'touchpoint-refresh:<database>' when it runs the job from its own
+ * database (cron.database_name), where jobs of several databases meet.
+ */
+CREATE FUNCTION touchpoint_internal.refresh_job_name(cross_database pg_catalog.bool DEFAULT false)
 RETURNS pg_catalog.text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT 'touchpoint-refresh'::pg_catalog.text $$;
+AS $$
+    SELECT CASE WHEN cross_database THEN 'touchpoint-refresh:' OPERATOR(pg_catalog.||) pg_catalog.current_database()
+                ELSE 'touchpoint-refresh' END
+$$;
 
--- Raise the error that says how to get pg_cron, when it is not here.
-CREATE FUNCTION @extschema@.require_pg_cron(schedule pg_catalog.text)
+/*
+ * Where pg_cron stands, seen from this database:
+ *   here     the pg_cron extension is created in this database
+ *   not_here pg_cron is loaded but created (or to be created) in another
+ *            database, cron.database_name: jobs must be made there
+ *   missing  pg_cron's library is not loaded in this server
+ * Returns the state and that database's name.
+ */
+CREATE FUNCTION touchpoint_internal.pg_cron_state(OUT state pg_catalog.text, OUT cron_database pg_catalog.text)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    cron_database := pg_catalog.current_setting('cron.database_name', true);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        state := 'here';
+    ELSIF cron_database IS NOT NULL AND cron_database OPERATOR(pg_catalog.<>) pg_catalog.current_database() THEN
+        state := 'not_here';
+    ELSIF cron_database IS NOT NULL THEN
+        state := 'create';          -- loaded, meant for this database, not created yet
+    ELSE
+        state := 'missing';
+    END IF;
+END
+$$;
+
+-- The error that says how to get pg_cron where schedule_refresh() can use it.
+CREATE FUNCTION touchpoint_internal.raise_pg_cron_unavailable(state pg_catalog.text, cron_database pg_catalog.text,
+                                                             schedule pg_catalog.text)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    cron_db text := pg_catalog.current_setting('cron.database_name', true);
+    pg_major int := pg_catalog.current_setting('server_version_num')::int OPERATOR(pg_catalog./) 10000;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
-        RETURN;
-    END IF;
-    IF cron_db IS NOT NULL AND cron_db OPERATOR(pg_catalog.<>) pg_catalog.current_database() THEN
-        RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+    IF state OPERATOR(pg_catalog.=) 'not_here' THEN
+        RAISE EXCEPTION 'pg_cron runs its jobs from database "%", not from "%"', cron_database, pg_catalog.current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('pg_cron runs its jobs from database "%s" (cron.database_name).', cron_db),
-                  HINT = pg_catalog.format('In database "%s" run: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                           cron_db, @extschema@.refresh_job_name(), schedule,
+                  DETAIL = 'cron.database_name names the one database where pg_cron keeps its jobs; a job there can run in any database.',
+                  HINT = pg_catalog.format('Connected to database "%s" as the role that owns touchpoint''s relations here, run: '
+                                           'CREATE EXTENSION IF NOT EXISTS pg_cron; SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                           cron_database, touchpoint_internal.refresh_job_name(true), schedule,
                                            'SELECT @extschema@.refresh()', pg_catalog.current_database());
+    ELSIF state OPERATOR(pg_catalog.=) 'create' THEN
+        RAISE EXCEPTION 'the pg_cron extension is not created in database "%"', pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The server loads pg_cron, and cron.database_name names this database.',
+                  HINT = pg_catalog.format('Run CREATE EXTENSION pg_cron; then SELECT touchpoint.schedule_refresh(%L);', schedule);
     END IF;
     RAISE EXCEPTION 'pg_cron is not installed'
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = 'touchpoint schedules its refresh with the pg_cron extension.',
+              DETAIL = 'touchpoint schedules its refresh with the pg_cron extension, which this server does not load.',
               HINT = pg_catalog.format('Install the package postgresql-%s-cron (apt-get install postgresql-%s-cron), '
                      'set shared_preload_libraries = ''pg_cron'' and cron.database_name = ''%s'' in postgresql.conf, '
-                     'restart the server and run CREATE EXTENSION pg_cron. Any other scheduler can run SELECT @extschema@.refresh() instead.',
-                     pg_catalog.current_setting('server_version_num')::int / 10000,
-                     pg_catalog.current_setting('server_version_num')::int / 10000,
-                     pg_catalog.current_database());
+                     'restart the server, run CREATE EXTENSION pg_cron in this database and call touchpoint.schedule_refresh() again. '
+                     'Any other scheduler can run SELECT touchpoint.refresh() instead.',
+                     pg_major, pg_major, pg_catalog.current_database());
 END
 $$;
 
@@ -905,6 +989,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    cron record;
     jobid bigint;
 BEGIN
     IF schedule IS NULL THEN
@@ -912,15 +997,20 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass a cron schedule such as ''*/15 * * * *'' (every 15 minutes).';
     END IF;
-    PERFORM @extschema@.require_pg_cron(schedule);
+    -- the job runs refresh() as this role: refuse a role that cannot refresh
+    PERFORM touchpoint_internal.check_refresh_privilege();
+    cron := touchpoint_internal.pg_cron_state();
+    IF cron.state OPERATOR(pg_catalog.<>) 'here' THEN
+        PERFORM touchpoint_internal.raise_pg_cron_unavailable(cron.state, cron.cron_database, schedule);
+    END IF;
     EXECUTE 'SELECT cron.schedule($1, $2, $3)'
         INTO jobid
-        USING @extschema@.refresh_job_name(), schedule, 'SELECT @extschema@.refresh()'::text;
+        USING touchpoint_internal.refresh_job_name(), schedule, 'SELECT @extschema@.refresh()'::text;
     RETURN jobid;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.schedule_refresh(pg_catalog.text) IS
-'schedule touchpoint.refresh() with pg_cron (job touchpoint-refresh); returns the job id';
+'schedule touchpoint.refresh() with pg_cron (job touchpoint-refresh, run as the calling role); returns the job id';
 
 -- unschedule_refresh(): remove the job; false when there was none.
 CREATE FUNCTION @extschema@.unschedule_refresh()
@@ -929,20 +1019,164 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    found bool;
+    cron record;
+    removed bigint;
 BEGIN
-    PERFORM @extschema@.require_pg_cron('*/15 * * * *');
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname OPERATOR(pg_catalog.=) $1 AND j.username OPERATOR(pg_catalog.=) CURRENT_USER)'
-        INTO found USING @extschema@.refresh_job_name();
-    IF found THEN
-        EXECUTE 'SELECT cron.unschedule($1)' USING @extschema@.refresh_job_name();
+    cron := touchpoint_internal.pg_cron_state();
+    IF cron.state OPERATOR(pg_catalog.=) 'not_here' THEN
+        RAISE EXCEPTION 'pg_cron keeps its jobs in database "%", where this database cannot see them', cron.cron_database
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Connected to database "%s", run: SELECT cron.unschedule(jobid) FROM cron.job '
+                                           'WHERE jobname IN (%L, %L) AND database = %L;',
+                                           cron.cron_database, touchpoint_internal.refresh_job_name(),
+                                           touchpoint_internal.refresh_job_name(true), pg_catalog.current_database());
+    ELSIF cron.state OPERATOR(pg_catalog.<>) 'here' THEN
+        RETURN false;     -- without pg_cron in this database no job can exist
     END IF;
-    RETURN found;
+    -- this role's refresh jobs for this database, under either name
+    EXECUTE 'SELECT pg_catalog.count(cron.unschedule(j.jobid)) FROM cron.job j
+             WHERE j.jobname OPERATOR(pg_catalog.=) ANY ($1) AND j.database OPERATOR(pg_catalog.=) $2
+               AND j.username OPERATOR(pg_catalog.=) CURRENT_USER'
+        INTO removed
+        USING ARRAY[touchpoint_internal.refresh_job_name(), touchpoint_internal.refresh_job_name(true)],
+              pg_catalog.current_database();
+    RETURN removed OPERATOR(pg_catalog.>) 0;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.unschedule_refresh() IS
 'remove the pg_cron job that schedule_refresh() created; false when there was none';
 
+/*
+ * A comment on every column a user or a BI tool sees, from one glossary: a
+ * column means the same wherever it appears unless a relation has its own
+ * entry (a *_live view shares its stored copy's).  The install fails if a
+ * column of a relation in the schema has no entry, so a column added later
+ * cannot go without one.
+ */
+DO $$
+DECLARE
+    models pg_catalog.text[] := ARRAY['first_touch', 'lead_creation', 'u_shaped', 'w_shaped',
+                                      'full_path', 'linear', 'time_decay', 'custom'];
+    model_names pg_catalog.text[] := ARRAY['first-touch', 'lead-creation', 'U-shaped', 'W-shaped',
+                                           'full-path', 'linear', 'time-decay', 'custom'];
+    col record;
+BEGIN
+    FOR col IN
+        WITH glossary(rel, col, note) AS (
+            VALUES
+            -- inputs (docs/spec.md §2, §5, §6)
+            ('sessions', 'session_id', 'the web session''s id (primary key)'),
+            ('sessions', 'bizible_id', 'the visitor''s BizibleId cookie (compared trimmed and case-insensitively)'),
+            ('sessions', 'started_at', 'the session''s first page view (ad click or landing); the window starts here'),
+            ('sessions', 'last_activity_at', 'the last page view or form submit; the window''s anchor under touchpoint.window_anchor = last_activity (NULL: started_at)'),
+            ('sessions', 'channel', 'marketing channel from web tracking (e.g. Paid Search); NULL or blank: classified by touchpoint.channel_rules'),
+            ('*', 'subchannel', 'marketing subchannel (e.g. Google)'),
+            ('*', 'source', 'traffic source of the session (e.g. google)'),
+            ('sessions', 'medium', 'traffic medium (e.g. cpc, email)'),
+            ('*', 'campaign', 'campaign of the session'),
+            ('*', 'ad_content', 'ad content of the session'),
+            ('*', 'keyword', 'search keyword of the session'),
+            ('*', 'landing_page', 'first page of the session'),
+            ('*', 'referrer_page', 'page that referred the visitor to the session'),
+            ('tasks', 'task_id', 'the CRM task id (primary key)'),
+            ('tasks', 'bizible_id', 'the BizibleId the call-tracking vendor read from the visitor''s cookie; NULL or blank: the call makes no touchpoint'),
+            ('tasks', 'type', 'Task.Type (Call, Inbound Call...): the touchpoint type of the call; blank: Web Visit when merged, Phone Call when not'),
+            ('tasks', 'subject', 'Task.Subject'),
+            ('tasks', 'phone', 'the phone number of the call'),
+            ('tasks', 'person_id', 'Task.WhoId: the lead or contact who called'),
+            ('tasks', 'occurred_at', 'when the call happened (the vendor''s call time, else CreatedDate; never the date-only ActivityDate)'),
+            ('tasks', 'is_deleted', 'CRM soft delete: a deleted task makes nothing'),
+            ('form_submits', 'submit_id', 'the form fill''s id (primary key)'),
+            ('form_submits', 'bizible_id', 'the BizibleId of the visitor who filled the form'),
+            ('form_submits', 'session_id', 'the session of the fill when tracking knows it; NULL: placed in a session by the window rule'),
+            ('form_submits', 'submitted_at', 'when the form was submitted'),
+            ('*', 'form_url', 'the URL of the form (form fills)'),
+            ('form_submits', 'person_id', 'the lead or contact the fill created or updated'),
+            ('chats', 'chat_id', 'the chat''s id (primary key)'),
+            ('chats', 'bizible_id', 'the BizibleId of the visitor who chatted'),
+            ('chats', 'session_id', 'the session of the chat when tracking knows it; NULL: placed in a session by the window rule'),
+            ('chats', 'started_at', 'when the chat started'),
+            ('chats', 'person_id', 'the lead or contact of the chat'),
+            ('people', 'person_id', 'the lead or contact id (what tasks name in person_id)'),
+            ('people', 'email', 'the person''s e-mail address'),
+            ('*', 'account_id', 'the account (company) the person or opportunity belongs to'),
+            ('opportunities', 'opportunity_id', 'the opportunity''s id (primary key)'),
+            ('opportunities', 'amount', 'the opportunity''s amount: the revenue the models share out'),
+            ('opportunities', 'created_at', 'when the opportunity was created (OC is the last touchpoint at or before it)'),
+            ('opportunities', 'closed_at', 'when it closed; NULL while open'),
+            ('opportunities', 'is_won', 'true when won; NULL or false while open or lost'),
+            ('channel_rules', 'priority', 'rule order: lowest first, the first matching rule wins'),
+            ('channel_rules', 'channel', 'the channel a matching session gets'),
+            ('channel_rules', 'subchannel', 'the subchannel a matching session gets'),
+            ('channel_rules', 'medium', 'cell matched against the session''s medium (*x* contains, x* starts with, *x ends with, * anything, a;b either; NULL: no condition)'),
+            ('channel_rules', 'source', 'cell matched against the session''s source'),
+            ('channel_rules', 'campaign', 'cell matched against the session''s campaign'),
+            ('channel_rules', 'landing_page', 'cell matched against the session''s landing_page'),
+            ('channel_rules', 'referrer', 'cell matched against the session''s referrer_page'),
+            ('custom_model', 'position', 'FT, LC, OC or Closed (Pending uses Closed''s weight)'),
+            ('custom_model', 'weight', 'percent for the position; the four weights sum to 90, the middle keeps 10'),
+            ('conversion_events', 'task_id', 'the event''s id prefixed by its kind: call:<task_id>, form:<submit_id> or chat:<chat_id>'),
+            ('conversion_events', 'bizible_id', 'the event''s BizibleId'),
+            ('conversion_events', 'type', 'the call''s task type (NULL for form fills and chats)'),
+            ('conversion_events', 'subject', 'the call''s subject'),
+            ('conversion_events', 'phone', 'the call''s phone number'),
+            ('conversion_events', 'person_id', 'the person the event names'),
+            ('conversion_events', 'occurred_at', 'when the event happened'),
+            ('conversion_events', 'is_deleted', 'the task is deleted in the CRM (false for form fills and chats)'),
+            -- touchpoints (docs/spec.md §5)
+            ('*', 'touchpoint_id', 'the touchpoint''s id: its kind and source id (call:..., form:..., chat:..., visit:<journey>:<session>)'),
+            ('*', 'journey_id', 'the buyer''s journey: the person, or anon:<bizible_id> when no event of the BizibleId names one'),
+            ('touchpoints', 'person_id', 'the journey''s person (NULL for anon: journeys), also on calls without WhoId stitched to one'),
+            ('touchpoints', 'bizible_id', 'the normalised (trimmed, lower-case) BizibleId of the touchpoint'),
+            ('touchpoints', 'session_id', 'the web session of the touchpoint; NULL for a touchpoint without one (channel Offline)'),
+            ('*', 'source_kind', 'what made the touchpoint: visit, form, chat or call'),
+            ('touchpoints', 'source_id', 'the id of what made it: the session, form fill, chat or task id'),
+            ('*', 'touchpoint_type', 'Web Visit, Web Form, Web Chat, or the call''s task type (Phone Call when blank and unmerged)'),
+            ('*', 'touchpoint_date', 'when the touchpoint happened (a call''s occurred_at, a visit''s start)'),
+            ('*', 'channel', 'the session''s channel, else the first matching channel rule, else Other or Direct; Offline without a session'),
+            ('touchpoints', 'medium', 'the call''s task type for calls, else the session''s medium'),
+            ('touchpoints', 'position', 'positions on the journey, comma-separated: FT (first touch), LC (lead creation), PostLC (later conversions)'),
+            ('touchpoints', 'is_first_touch', 'the journey''s first touchpoint (FT)'),
+            ('touchpoints', 'is_lead_creation', 'the journey''s first conversion touchpoint (LC)'),
+            ('touchpoints', 'session_conversions', 'conversion events in the touchpoint''s session, the first included'),
+            -- attribution (docs/spec.md §6)
+            ('*', 'opportunity_id', 'the opportunity credited'),
+            ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
+            ('opportunity_touchpoints', 'amount', 'the opportunity''s amount'),
+            ('opportunity_touchpoints', 'is_won', 'the opportunity is won (false while open or lost)'),
+            ('channel_report', 'touchpoints', 'touchpoints of this channel, subchannel and type'),
+            ('channel_report', 'phone_calls', 'of them, touchpoints made by a call task'),
+            ('channel_report', 'leads_created', 'of them, lead-creation (LC) touchpoints'),
+            ('channel_report', 'opportunities_touched', 'opportunities with at least one of these touchpoints')
+            UNION ALL
+            SELECT x.rel, m.model OPERATOR(pg_catalog.||) x.suffix,
+                   pg_catalog.replace(pg_catalog.replace(x.note, '<model>', m.model), '<name>', m.name)
+            FROM ROWS FROM (pg_catalog.unnest(models), pg_catalog.unnest(model_names)) AS m(model, name)
+            CROSS JOIN (VALUES
+                ('opportunity_touchpoints', '_pct', '<name> credit in percent; sums to exactly 100 per opportunity'),
+                ('opportunity_touchpoints', '_revenue', 'amount x <model>_pct / 100, not rounded; sums to exactly the amount per opportunity'),
+                ('channel_report', '_revenue', 'revenue of won opportunities credited here by the <name> model'),
+                ('channel_report', '_pipeline', 'amount of every opportunity (open, won or lost) credited here by the <name> model')
+            ) AS x(rel, suffix, note)
+        )
+        SELECT c.oid::pg_catalog.regclass AS rel, a.attname,
+               (SELECT g.note FROM glossary g
+                WHERE g.col OPERATOR(pg_catalog.=) a.attname::pg_catalog.text
+                  AND g.rel OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.regexp_replace(c.relname, '_live$', ''), '*'])
+                ORDER BY g.rel OPERATOR(pg_catalog.=) '*' LIMIT 1) AS note
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+        WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+          AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'v', 'm', 'p']::"char"[])
+          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+    LOOP
+        IF col.note IS NULL THEN
+            RAISE EXCEPTION 'touchpoint install script: no comment for column %.%', col.rel, col.attname;
+        END IF;
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.rel, col.attname, col.note);
+    END LOOP;
+END
+$$;
 -- A role for BI tools: exactly the SELECT the reports need, nothing else.
 DO $$
 BEGIN
