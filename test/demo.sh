@@ -4,28 +4,39 @@
 # call tasks, form fills, chats, people, opportunities, channel rules) and
 # show what touchpoint makes of it: the calls merged with web sessions, the
 # touchpoints and buyer's journeys, and the revenue credited to each channel.
-# The cluster is left running for you to explore.
+# The cluster is left running for you to explore, reachable over TCP on
+# localhost (for BI tools) and through its socket directory.
 #
 #   bash test/demo.sh          build, (re)start, load and show   (re-runnable)
 #   bash test/demo.sh stop     stop the demo cluster
+#   bash test/demo.sh --help   this text
 #
 # Run it as root on Debian 12 with the PostgreSQL 15 server installed; it
-# installs what else it needs (test/scripts/deps.sh).  Environment:
-#   TOUCHPOINT_DEMO_DIR   where the cluster lives (default /tmp/touchpoint-demo)
+# installs what else it needs to build (test/scripts/deps.sh demo: the server
+# headers and pg_cron; not the compilers only the tests need).  Environment:
+#   TOUCHPOINT_DEMO_DIR    where the cluster lives (default /tmp/touchpoint-demo)
+#   TOUCHPOINT_DEMO_PORT   its port, on localhost and the socket (default 54331)
+#   TOUCHPOINT_DEMO_BUILD  0: skip the dependency and build steps and use the
+#                          touchpoint already installed (default 1)
 set -euo pipefail
 SELF=$0
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 
 DIR=${TOUCHPOINT_DEMO_DIR:-/tmp/touchpoint-demo}
-PORT=54331
+PORT=${TOUCHPOINT_DEMO_PORT:-54331}
 DB=touchpoint_demo
 TZ_DEMO=America/Los_Angeles
+
+# The server runs as postgres, which may not be able to enter this clone (a
+# mode-700 directory of root's): cluster commands run from /.
+cluster() { (cd / && bash "$ROOT/test/scripts/cluster.sh" "$@"); }
 
 case "${1:-}" in
 "") ;;
 stop)
     if [ -f "$DIR/data/postmaster.pid" ]; then
-        bash test/scripts/cluster.sh stop "$DIR"
+        cluster stop "$DIR"
         echo "touchpoint demo: cluster in $DIR stopped (remove the directory to delete it)"
     else
         echo "touchpoint demo: no cluster is running in $DIR"
@@ -33,11 +44,12 @@ stop)
     exit 0
     ;;
 -h|--help|help)
-    sed -n '2,13s/^# \{0,1\}//p' "$0"
+    # the comment block at the top of this file, whole
+    sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"
     exit 0
     ;;
 *)
-    echo "usage: bash test/demo.sh [stop]" >&2
+    echo "usage: bash test/demo.sh [stop | --help]" >&2
     exit 2
     ;;
 esac
@@ -47,36 +59,63 @@ fail() { echo "touchpoint demo: $*" >&2; exit 1; }
 
 echo "touchpoint demo — call-tracking tasks merged with web sessions, inside PostgreSQL"
 
-step "1/4 dependencies (test/scripts/deps.sh)"
-bash test/scripts/deps.sh
+step "1/4 dependencies (test/scripts/deps.sh demo)"
+if [ "${TOUCHPOINT_DEMO_BUILD:-1}" = 0 ]; then
+    echo "skipped (TOUCHPOINT_DEMO_BUILD=0)"
+else
+    bash test/scripts/deps.sh demo
+fi
 
 step "2/4 build and install (make && make install)"
-BUILD_LOG=$(mktemp /tmp/touchpoint-demo-build.XXXXXX)
-if ! { make -s && make -s install; } >"$BUILD_LOG" 2>&1; then
-    cat "$BUILD_LOG" >&2
+if [ "${TOUCHPOINT_DEMO_BUILD:-1}" = 0 ]; then
+    echo "skipped (TOUCHPOINT_DEMO_BUILD=0): using the touchpoint installed in $(pg_config --sharedir)/extension"
+else
+    BUILD_LOG=$(mktemp /tmp/touchpoint-demo-build.XXXXXX)
+    if ! { make -s && make -s install; } >"$BUILD_LOG" 2>&1; then
+        cat "$BUILD_LOG" >&2
+        rm -f "$BUILD_LOG"
+        fail "the build failed (output above)"
+    fi
     rm -f "$BUILD_LOG"
-    fail "the build failed (output above)"
+    echo "installed touchpoint into $(pg_config --pkglibdir) and $(pg_config --sharedir)/extension"
 fi
-rm -f "$BUILD_LOG"
-echo "installed touchpoint into $(pg_config --pkglibdir) and $(pg_config --sharedir)/extension"
 
-step "3/4 demo cluster in $DIR, port $PORT"
+step "3/4 demo cluster in $DIR, port $PORT (localhost and socket)"
 BIN=$(pg_config --bindir)
-if "$BIN/pg_isready" -q -h "$DIR" -p "$PORT" 2>/dev/null; then
+export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres
+PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1)
+if "$BIN/pg_isready" -q -d postgres 2>/dev/null; then
     echo "already running: reusing it"
 else
-    eval "$(bash test/scripts/cluster.sh start "$DIR" "$PORT")"
+    cluster start "$DIR" "$PORT" >/dev/null ||
+        fail "the server did not start (see $DIR/server.log; another server on port $PORT? set TOUCHPOINT_DEMO_PORT)"
     echo "started (server log: $DIR/server.log)"
 fi
-export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres
-"$BIN/pg_isready" -q || fail "the server in $DIR does not answer on port $PORT (see $DIR/server.log)"
-PSQL=("$BIN/psql" -X -q -v ON_ERROR_STOP=1)
+"$BIN/pg_isready" -q -d postgres ||
+    fail "the server in $DIR does not answer on port $PORT (see $DIR/server.log)"
+if [ -z "$("${PSQL[@]}" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" ]; then
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB" \
+        -c "ALTER DATABASE $DB SET timezone = '$TZ_DEMO'"
+fi
+# BI tools connect over TCP on localhost (initdb -A trust trusts loopback
+# only), and pg_cron runs its jobs in the demo database, so that
+# touchpoint.schedule_refresh() works there.  Both need a restart, once.
+if [ "$("${PSQL[@]}" -d postgres -Atc "SELECT current_setting('listen_addresses') || ' ' ||
+        current_setting('cron.database_name')")" != "localhost $DB" ]; then
+    "${PSQL[@]}" -d postgres -c "ALTER SYSTEM SET listen_addresses = 'localhost'" \
+        -c "ALTER SYSTEM SET cron.database_name = '$DB'"
+    cluster stop "$DIR"
+    cluster start "$DIR" "$PORT" >/dev/null ||
+        fail "the server did not restart (see $DIR/server.log; another server on port $PORT of localhost? set TOUCHPOINT_DEMO_PORT)"
+    echo "listening on localhost:$PORT, pg_cron in database $DB (restarted)"
+fi
+"$BIN/pg_isready" -q -h localhost -d postgres ||
+    fail "the server in $DIR does not answer on localhost:$PORT (see $DIR/server.log)"
 
-step "4/4 database $DB: created afresh, CREATE EXTENSION touchpoint, test/data/demo_data.sql"
-"${PSQL[@]}" -d postgres -c "SET client_min_messages = warning" \
-    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" \
-    -c "ALTER DATABASE $DB SET timezone = '$TZ_DEMO'"
-"${PSQL[@]}" -d "$DB" -c "CREATE EXTENSION touchpoint"
+step "4/4 database $DB: CREATE EXTENSION touchpoint (afresh), test/data/demo_data.sql"
+"${PSQL[@]}" -d "$DB" -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION IF NOT EXISTS pg_cron" \
+    -c "DROP EXTENSION IF EXISTS touchpoint CASCADE" -c "CREATE EXTENSION touchpoint"
 start=$(date +%s%N)
 "${PSQL[@]}" -d "$DB" -f test/data/demo_data.sql >/dev/null
 ms=$((($(date +%s%N) - start) / 1000000))
@@ -399,13 +438,21 @@ ORDER BY g, sum(fp) OVER (PARTITION BY g, channel) DESC, channel, via DESC;
 SQL
 
 STOP="bash $SELF stop"
-[ -n "${TOUCHPOINT_DEMO_DIR:-}" ] && STOP="TOUCHPOINT_DEMO_DIR=$DIR $STOP"
+[ -n "${TOUCHPOINT_DEMO_DIR:-}${TOUCHPOINT_DEMO_PORT:-}" ] &&
+    STOP="TOUCHPOINT_DEMO_DIR=$DIR $STOP"
 cat <<EOF
 
 ================================================================================
- The demo cluster is still running.  Connect with:
+ The demo cluster is still running.  Connect with psql:
 
-   PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER psql -d $DB
+   psql postgresql://postgres@localhost:$PORT/$DB
+   (or through its socket: psql -h $DIR -p $PORT -U postgres -d $DB)
+
+ or point a BI tool (Metabase, Superset, Grafana, Evidence...) at
+
+   postgresql://postgres@localhost:$PORT/$DB
+   (host localhost, port $PORT, database $DB, user postgres, no password:
+   the demo trusts connections from this machine only)
 
  and try:
 
@@ -424,6 +471,10 @@ cat <<EOF
    SELECT channel, sum(phone_calls) AS calls, round(sum(w_shaped_revenue)) AS won,
           round(sum(w_shaped_pipeline)) AS pipeline         -- W-shaped, per channel
      FROM touchpoint.channel_report GROUP BY 1 ORDER BY 3 DESC;
+   SELECT touchpoint.schedule_refresh();    -- pg_cron: refresh every 15 minutes
+   SELECT jobid, status, start_time FROM cron.job_run_details
+    ORDER BY start_time DESC LIMIT 3;       -- its runs
+   SELECT touchpoint.unschedule_refresh();  -- stop it
 
  Stop it with:   $STOP
             (or: bash test/scripts/cluster.sh stop $DIR)
