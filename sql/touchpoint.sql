@@ -1177,6 +1177,26 @@ BEGIN
     END LOOP;
 END
 $$;
+-- What each internal helper is for (\df+ touchpoint_internal.* shows it).
+COMMENT ON FUNCTION touchpoint_internal.custom_model_upsert() IS
+'trigger: a restored INSERT of a shipped custom_model row updates its weight';
+COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
+'touchpoint.channel_rules as the array classify_channel takes, in priority order';
+COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
+'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
+COMMENT ON FUNCTION touchpoint_internal.refresh_view(pg_catalog.regclass) IS
+'refresh one stored relation: plain the first time, CONCURRENTLY once populated';
+COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
+'refuse custom_model weights that do not sum to 90';
+COMMENT ON FUNCTION touchpoint_internal.check_refresh_privilege() IS
+'refuse, with what to do, a role that cannot refresh the stored relations';
+COMMENT ON FUNCTION touchpoint_internal.refresh_job_name(pg_catalog.bool) IS
+'the pg_cron job name of this database''s refresh';
+COMMENT ON FUNCTION touchpoint_internal.pg_cron_state() IS
+'here, not_here, create or missing: where pg_cron stands, seen from this database';
+COMMENT ON FUNCTION touchpoint_internal.raise_pg_cron_unavailable(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+'the error that says how to schedule the refresh when pg_cron cannot be used from here';
+
 -- A role for BI tools: exactly the SELECT the reports need, nothing else.
 DO $$
 BEGIN

@@ -59,7 +59,8 @@ input_counts() {
         (SELECT count(*) FROM touchpoint.channel_rules), (SELECT count(*) FROM touchpoint.custom_model)"
 }
 
-older_versions=$(ls sql/touchpoint--*.sql | sed -n 's#^sql/touchpoint--\([0-9.]*\)\.sql$#\1#p' | grep -v -x "$CURRENT")
+# every version an upgrade script starts from (1.1 and 1.2 install through 1.0's chain)
+older_versions=$(ls sql/touchpoint--*--*.sql | sed -n 's#^sql/touchpoint--\([0-9.]*\)--[0-9.]*\.sql$#\1#p' | sort -u)
 for old in $older_versions; do
     FRESH=tp_upgrade_fresh_$$
     UP=tp_upgrade_from_${old//./_}_$$
