@@ -10,15 +10,26 @@ BIN=$(pg_config --bindir)
 cmd=${1:?usage: cluster.sh start|stop DIR [PORT]}
 dir=${2:?usage: cluster.sh start|stop DIR [PORT]}
 port=${3:-54329}
+# An absolute path: the server's commands below run from /.
+dir=$(realpath -m -- "$dir")
 
+# As root, run as the postgres user -- from /, since the checkout may sit in a
+# directory postgres cannot enter (a clone under /root or in a `mktemp -d`,
+# mode 700): initdb, pg_ctl and postgres resolve their own path from the
+# current directory and fail with "could not change directory" otherwise.
 as_postgres() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 case "$cmd" in
 start)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    # A server left running in this directory by an earlier, interrupted
+    # run: stop it first (the start below would fail on its lock file).
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 300 stop >/dev/null 2>&1 || true
+    fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         as_postgres "$BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync \
             -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
@@ -35,12 +46,14 @@ max_worker_processes = 16
 max_prepared_transactions = 4
 CONF
     fi
-    as_postgres "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+    # -t 300: under load (another core busy, valgrind elsewhere) a start can
+    # take longer than pg_ctl's default 60 s wait
+    as_postgres "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 start >/dev/null
     echo "export PGHOST=$dir PGPORT=$port PGUSER=postgres"
     ;;
 stop)
     if [ -f "$dir/data/postmaster.pid" ]; then
-        as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+        as_postgres "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 300 stop >/dev/null
     fi
     ;;
 *)
