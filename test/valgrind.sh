@@ -94,20 +94,32 @@ default|none) ISOLATION= ;;
 esac
 PORT=${TP_VALGRIND_PORT:-54360}
 WORK=${TP_VALGRIND_DIR:-$(mktemp -d /tmp/touchpoint-valgrind.XXXXXX)}
+WORK=$(realpath -m -- "$WORK")
 VGLOG=$WORK/valgrind
 SUPP=${TP_VALGRIND_SUPP:-$ROOT/test/valgrind.supp}
-SUPP_OPT=--suppressions=$SUPP
-[ "$SUPP" = none ] && SUPP_OPT=   # audit: every report, nothing suppressed
 
+# As root, the server's commands run as postgres and from / -- the checkout
+# may sit in a directory postgres cannot enter (a clone under /root or in a
+# `mktemp -d`, mode 700), where pg_ctl and postgres fail with "could not
+# change directory".  Everything the server reads is under $WORK (the
+# suppression file is copied there).
 as_postgres() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
-mkdir -p "$WORK" "$VGLOG"
-[ "$(id -u)" = 0 ] && chown postgres: "$WORK" "$VGLOG"
 if [ -e "$WORK/data" ]; then
     echo "$WORK/data already exists: give TP_VALGRIND_DIR a new directory" >&2
     exit 2
+fi
+mkdir -p "$WORK" "$VGLOG"
+[ "$(id -u)" = 0 ] && chown postgres: "$WORK" "$VGLOG"
+# valgrind runs as postgres: it reads the suppressions from a copy in $WORK,
+# not from the checkout
+SUPP_OPT=
+if [ "$SUPP" != none ]; then   # "none": audit, every report, nothing suppressed
+    cp "$SUPP" "$WORK/valgrind.supp" || exit 1
+    chmod 644 "$WORK/valgrind.supp"
+    SUPP_OPT=--suppressions=$WORK/valgrind.supp
 fi
 echo "== valgrind cluster in $WORK (port $PORT)"
 echo "   tests: $TESTS"
@@ -175,6 +187,9 @@ if ! as_postgres "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -p "$WORK/p
 fi
 echo "   server started under valgrind in $(( $(date +%s) - t0 )) s"
 export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres
+# isolationtester cancels a step that has run for PGISOLATIONTIMEOUT seconds
+# (300 by default); under valgrind, with the other core busy, give it far more
+export PGISOLATIONTIMEOUT=${PGISOLATIONTIMEOUT:-3600}
 
 status=0
 : >"$WORK/regress.log"
