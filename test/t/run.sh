@@ -27,13 +27,23 @@ tests=("$@")
 
 TESTDIR=$(mktemp -d /tmp/touchpoint-tap.XXXXXX)
 chmod 755 "$TESTDIR"
+# prove runs as postgres, which may not be able to enter the checkout (a
+# clone under /root or in a `mktemp -d`, mode 700): it runs from $TESTDIR,
+# on copies of the tests.
+mkdir "$TESTDIR/t"
+copies=()
+for t in "${tests[@]}"; do
+    cp "$t" "$TESTDIR/t/" || exit 1
+    copies+=("t/$(basename "$t")")
+done
+chmod -R a+rX "$TESTDIR/t"
 run=(env TESTDIR="$TESTDIR" PATH="$BIN:$PATH" PG_REGRESS="$PG_REGRESS"
-     prove -v -I "$PERL_LIB" "${tests[@]}")
+     prove -v -I "$PERL_LIB" "${copies[@]}")
 if [ "$(id -u)" = 0 ]; then
-    chown postgres: "$TESTDIR"
-    runuser -u postgres -- "${run[@]}"
+    chown -R postgres: "$TESTDIR"
+    (cd "$TESTDIR" && runuser -u postgres -- "${run[@]}")
 else
-    "${run[@]}"
+    (cd "$TESTDIR" && "${run[@]}")
 fi
 status=$?
 if [ $status = 0 ]; then
