@@ -127,7 +127,10 @@ for t in $TARGETS; do
     mkdir -p "$scratch"
     rm -f "$BUILD/artifacts/$t-"*
     # libFuzzer stops in the second after max_total_time: ask one second less
-    opts=(-max_total_time="$(( secs > 1 ? secs - 1 : 1 ))" -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048
+    # -timeout: one input may take this long (wall clock) before libFuzzer
+    # reports it as a hang; inputs take microseconds, so it only has to be far
+    # above what a busy machine makes of them (an endless loop still trips it)
+    opts=(-max_total_time="$(( secs > 1 ? secs - 1 : 1 ))" -max_len="$(max_len "$t")" -timeout=60 -rss_limit_mb=2048
           -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-")
     [ "$t" != fuzz_normalize ] && opts+=(-use_value_profile=1)
     [ -n "${TP_FUZZ_SEED:-}" ] && opts+=(-seed="$TP_FUZZ_SEED")
