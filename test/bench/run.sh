@@ -125,9 +125,12 @@ peak_memory_mb() {
     "${PSQL[@]}" -v ON_ERROR_STOP=1 -c "SET application_name = 'tp_bench_mem'" -c "SELECT pg_sleep(0.5)" \
         -c "SELECT count(*) FROM ($sql) x" >/dev/null &
     local client=$!
-    for _ in $(seq 1 100); do
+    # the client sleeps 0.5 s before its query; on a busy machine it may take
+    # longer to connect: wait for it up to 30 s
+    for _ in $(seq 1 1500); do
         pid=$(psql -X -At -d touchpoint_bench -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'tp_bench_mem'" || true)
         [ -n "$pid" ] && break
+        kill -0 $client 2>/dev/null || break
         sleep 0.02
     done
     while kill -0 $client 2>/dev/null; do
