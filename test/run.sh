@@ -91,6 +91,12 @@ if [ $status = 0 ] && [ "$(grep -c '^plain_.* yes$' "$WORK/bench.log")" = 3 ]; t
 else cat "$WORK/bench.log"; record bench_smoke 1; fi
 rm -rf "$BENCH_DIR"
 
+echo "== README: every number it quotes from the demo, against the demo's output"
+TOUCHPOINT_DEMO_BUILD=0 bash test/readme_numbers.sh >"$WORK/readme_numbers.log" 2>&1
+status=$?
+if [ $status = 0 ]; then grep "^readme_numbers: ok" "$WORK/readme_numbers.log"; else tail -n 40 "$WORK/readme_numbers.log"; fi
+record readme_numbers $status
+
 echo
 if [ $failed != 0 ]; then echo "failed: ${failures[*]}"; fi
 echo "$passed passed, $failed failed"
