@@ -8,8 +8,10 @@
 # the INSTALLED extension (make install first) in a cluster of its own made
 # by PostgreSQL::Test::Cluster, with default settings (work_mem 4MB,
 # shared_buffers 128MB).  About 1-1.5 minutes on the project's 2-core
-# machine (60-100 s measured, depending on what else runs).  Linux only: it reads the backend's /proc/<pid> (the test runs on
-# the server's machine, as the server's user).
+# machine (60-100 s measured, depending on what else runs; longer under
+# load, which must not change the outcome).  Linux only: it reads the
+# backend's /proc/<pid> (the test runs on the server's machine, as the
+# server's user).
 #
 # What it does:
 #  1. Loads 4,000,000 sessions (tp_s4m, with the (bizible_key, started_at)
@@ -21,35 +23,47 @@
 #  2. Runs, uncapped and each in a fresh backend: merge_calls under 'scan'
 #     and 'auto' (4M sessions x 1M tasks), 'probe' (4M x 300k: a descent
 #     costs more than a scanned row) and 'sorted' (1M x 1M: it sorts both
-#     inputs), and explain_calls (1M x 1M).  Meanwhile this script samples
-#     the backend's /proc/<pid>/status and /proc/<pid>/fd every few ms: run
-#     time (each must take over 4 x the 300 ms timeout), peak memory, and
-#     for the scan family a timeline of phases: "calls" (the tasks are read
-#     and indexed; the probe also sorts the called ids), "scan" (the
-#     sessions' heap file, or the probe's index file, is open), "emit" (a
-#     temporary file is open: the output tuplestore has spilled past
-#     work_mem), "output" (the function has returned and freed its memory;
-#     the query reads its rows).
-#  3. Cancels each of them, each time in a fresh backend, and measures the
-#     delay from the timeout or the cancel to the error:
-#     - statement_timeout = 300ms;
-#     - 'scan' and 'probe': pg_cancel_backend from a second session as soon
-#       as the run is seen in each phase (calls: 30 % of the memory it will
-#       hold when it starts on the sessions; scan: 0.3 s after the sessions'
-#       file was opened; emit: as soon as the output has spilled), then a
+#     inputs), and explain_calls (1M x 1M).  Each must succeed; how long it
+#     takes is only printed (no test depends on this shared machine's speed:
+#     the data is large enough that each run takes seconds).  Meanwhile
+#     this script samples the backend's /proc/<pid>/status and
+#     /proc/<pid>/fd every few ms: peak memory, and for the scan family a
+#     timeline of phases: "calls" (the tasks are read and indexed; the probe
+#     also sorts the called ids), "scan" (the sessions' heap file, or the
+#     probe's index file, is open), "emit" (a temporary file is open: the
+#     output tuplestore has spilled past work_mem), "output" (the function
+#     has returned and freed its memory; the query reads its rows).
+#  3. Cancels each of them, each time in a fresh backend.  Every cancelled
+#     statement must fail with SQLSTATE 57014 and the message of its cause
+#     (statement timeout / user request), and come back within a generous
+#     bound ($BOUND, 10 s; a cancel takes a few ms): that bound only catches
+#     a cancel that waits for the end of the work.  Where the cancel must
+#     land in the middle of the work, the test checks that the statement was
+#     cancelled rather than finished, and aims again (earlier) when this
+#     machine happened to finish it first:
+#     - statement_timeout = 300ms (then 100 ms, 30 ms);
+#     - 'scan' and 'probe': pg_cancel_backend as soon as the run is seen in
+#       each phase (calls: 30 % of the memory it will hold when it starts on
+#       the sessions; scan: the sessions' file is open; emit: the output has
+#       spilled), and the run must stay in that phase: no later phase may be
+#       seen before the error (with no interrupt check in a phase, the error
+#       would come in the next one); in "emit", the spilled output must stay
+#       smaller than the whole output (the uncapped run's).  That is the
+#       speed-independent check of promptness; a run whose cancel missed its
+#       phase or crossed a phase boundary in the round trip is made again
+#       (3 tries).  Then a
 #       statement_timeout aimed at the middle of each phase -- this
 #       machine's speed drifts from run to run, so the phase reported is the
 #       one observed in that very run at the moment of the timeout, and an
 #       attempt that lands elsewhere is aimed again (at most 3 times);
-#     - 'auto': pg_cancel_backend in the scan phase;
+#     - 'auto': pg_cancel_backend in the scan phase, as above;
 #     - 'sorted' and explain_calls: pg_cancel_backend at 50 % and a
-#       statement_timeout at 75 % of the run time.
-#     Every cancelled statement must fail with SQLSTATE 57014 within 1 s
-#     (wall time measured here with Time::HiRes; it includes the client
-#     round trip).  Last, 'probe' with 2,000,000 called ids is cancelled
-#     after it has read its calls and before its first index descent, while
-#     it indexes the calls and sorts the called ids (both check for
-#     interrupts every 64k steps).
+#       statement_timeout at 75 % of the last run time (halved on each try
+#       when the run finished first).
+#     Last, 'probe' with 2,000,000 called ids is cancelled after it has read
+#     its calls and before its first index descent, while it indexes the
+#     calls and sorts the called ids (both check for interrupts every 64k
+#     steps): the index file must never open.
 #  4. Memory: merge_calls ('auto', which scans here, and 'probe') of the same
 #     100,000 tasks against 1,000,000 and 4,000,000 sessions, each in a fresh
 #     backend that has first touched all of shared_buffers (pg_prewarm of
@@ -68,6 +82,10 @@ use IPC::Run;
 use Time::HiRes qw(time sleep);
 
 my $MB = 1024 * 1024;
+# Generous bound (s) on the time from a timeout or a cancel to the error: a
+# cancel takes a few ms here, but this machine is shared and its speed
+# varies (TP_CANCEL_BOUND overrides it).
+my $BOUND = $ENV{TP_CANCEL_BOUND} // 10;
 
 # ---- a psql process on one connection, fed one statement at a time ----
 
@@ -149,12 +167,15 @@ sub proc_sample
 	}
 	close $f;
 	my @fds;
+	$s{tmp} = 0;    # bytes in the temporary files it has open
 	if (opendir my $d, "/proc/$pid/fd")
 	{
 		for my $fd (readdir $d)
 		{
 			my $target = readlink "/proc/$pid/fd/$fd";
-			push @fds, $target if defined $target;
+			next unless defined $target;
+			push @fds, $target;
+			$s{tmp} += (stat "/proc/$pid/fd/$fd")[7] // 0 if $target =~ m{/pgsql_tmp/};
 		}
 		closedir $d;
 	}
@@ -171,7 +192,9 @@ my %rank = map { $order[$_] => $_ } 0 .. $#order;
 # -> scan (the sessions' heap file, or the probe's index file, is open) ->
 # emit (a temporary file is open: the output has spilled past work_mem) ->
 # output (the function has returned and freed its memory -- RssAnon below
-# half its peak so far -- and the query reads its rows).
+# half its peak so far -- and the query reads its rows from the spilled
+# file, still open).  (A statement cancelled in "emit" frees that memory as
+# it aborts, a moment before it closes the file: see stayed_in.)
 sub phase_tracker
 {
 	my ($scan_file) = @_;
@@ -181,11 +204,12 @@ sub phase_tracker
 		return $st{phase} unless $s;
 		my $anon = $s->{RssAnon} // 0;
 		$st{peak} = $anon if $anon > $st{peak};
+		my $tmp = grep { m{/pgsql_tmp/} } @{ $s->{fds} };
 		my $now = 'calls';
 		$now = 'scan' if grep { m{/\Q$scan_file\E$} } @{ $s->{fds} };
-		$now = 'emit' if grep { m{/pgsql_tmp/} } @{ $s->{fds} };
+		$now = 'emit' if $tmp;
 		$now = 'output' if $st{phase} eq 'output'
-		  || ($st{phase} eq 'emit' && $anon < $st{peak} / 2);
+		  || ($st{phase} eq 'emit' && $tmp && $anon < $st{peak} / 2);
 		# phases only go forward
 		$now = $st{phase} if $rank{$now} < $rank{ $st{phase} };
 		$st{phase} = $now;
@@ -297,10 +321,11 @@ sub sampled_run
 	$r->{base} = $base;
 	$r->{final} = proc_sample($p->{pid});
 	$r->{samples} = \@samples;
-	$r->{peak_anon} = 0;
+	$r->{peak_anon} = $r->{tmp_max} = 0;
 	for (@samples, $r->{final})
 	{
 		$r->{peak_anon} = $_->{RssAnon} if $_->{RssAnon} > $r->{peak_anon};
+		$r->{tmp_max} = $_->{tmp} if $_->{tmp} > $r->{tmp_max};
 	}
 	$p->quit;
 	return $r;
@@ -338,11 +363,13 @@ for my $name (@names)
 {
 	my $run = $run{$name};
 	my $r = sampled_run($run->{strategy}, $run->{sql},
-		before => ["SET statement_timeout = '120s'"]);
+		before => ["SET statement_timeout = 0"]);
 	$uncapped{$name} = $r;
 	$run->{last_elapsed} = $r->{elapsed};
+	# No assertion on how long it took: that is this machine's speed at
+	# this moment, not a property of touchpoint.  The cancellations below
+	# check that each statement was cancelled rather than finished.
 	is($r->{err}, '', "$name: uncapped run succeeds ($r->{out})");
-	cmp_ok($r->{elapsed}, '>', 1.2, "$name: uncapped run takes over 4 times the 300 ms timeout");
 
 	# auto: which strategy it picked, seen from the files it opened
 	if ($name eq 'auto')
@@ -359,9 +386,10 @@ for my $name (@names)
 		$timeline = '; phases: ' . join(', ',
 			map { sprintf('%s from %.2f s', $_, $at->{$_}) } grep { defined $at->{$_} } @order);
 	}
-	note sprintf("%-7s %s x %s uncapped %.2f s; peak RssAnon %d MB, VmHWM %d MB%s",
+	note sprintf("%-7s %s x %s uncapped %.2f s; peak RssAnon %d MB, VmHWM %d MB, "
+		  . "spilled output %d MB%s",
 		$name, $run->{sessions}, $run->{tasks}, $r->{elapsed}, $r->{peak_anon} / $MB,
-		$r->{final}{VmHWM} / $MB, $timeline);
+		$r->{final}{VmHWM} / $MB, $r->{tmp_max} / $MB, $timeline);
 }
 is($uncapped{auto}{out}, $uncapped{scan}{out}, 'auto and scan return the same rows');
 is($uncapped{explain}{out}, $uncapped{sorted}{out}, 'explain_calls and sorted merge the same calls');
@@ -379,11 +407,11 @@ sub cancelled_run
 	my $run = $run{$name};
 	my $r = sampled_run(
 		$run->{strategy}, $run->{sql},
-		before => [ "SET statement_timeout = '" . int(($o{timeout} // 120) * 1000) . "ms'" ],
+		before => [ "SET statement_timeout = " . int(($o{timeout} // 0) * 1000) ],
 		cancel_when => $o{cancel_when});
 	my $moment = $o{timeout} // $r->{cancel_sent};
 	$r->{moment} = $moment;
-	$r->{phase} = '-';
+	$r->{phase} = $r->{phase_last} = '-';
 	if ($run->{scan_file} && defined $moment)
 	{
 		my $track = phase_tracker($run->{scan_file});
@@ -391,6 +419,7 @@ sub cancelled_run
 		{
 			my $ph = $track->($s->{t}, $s);
 			$r->{phase} = $ph if $s->{t} <= $moment;
+			$r->{phase_last} = $ph;
 		}
 	}
 	$r->{phase} = $o{phase} if $o{phase};
@@ -401,19 +430,44 @@ sub cancelled_run
 }
 
 my @delays;    # for the summary
-# SQLSTATE 57014 and back within 1 s, in every phase.
+
+# A cancelled statement: SQLSTATE 57014 with the message of the way it was
+# cancelled, and back within $BOUND seconds -- a bound far above the few ms
+# a cancel takes here, so that it holds however busy the machine is; it only
+# catches a cancel that waits for the end of the work.  What shows that the
+# cancel interrupted the work where it was sent is the phase check of
+# cancel_in_phase and of the probe2m test (no wall-clock figure involved).
 sub check_cancelled
 {
 	my ($label, $r, $how) = @_;
 	my $want = $how eq 'timeout' ? 'statement timeout' : 'user request';
 	like($r->{err}, qr/ERROR:\s+57014: canceling statement due to \Q$want\E/,
 		"$label: SQLSTATE 57014");
-	cmp_ok($r->{delay}, '<', 1.0, "$label: returns within 1 s");
+	cmp_ok($r->{delay}, '<', $BOUND, "$label: returns within $BOUND s");
 	my $line = sprintf("%-46s %-7s at %6.3f s (phase %-6s) error at %6.3f s: delay %.3f s",
 		$label, $how, $r->{moment} // -1, $r->{phase}, $r->{elapsed}, $r->{delay});
 	note $line;
 	push @delays, $line;
 	return;
+}
+
+# Run cancelled_run(%{ $make->($try) }) for try 1, 2, ... until one is
+# cancelled (at most $tries times; a run that finished first on a fast
+# moment of this machine is aimed earlier by $make); returns the last.
+sub until_cancelled
+{
+	my ($name, $tries, $make) = @_;
+	my $r;
+	for my $try (1 .. $tries)
+	{
+		my %o = %{ $make->($try) };
+		$r = cancelled_run($name, %o);
+		last if $r->{cancelled};
+		note sprintf("%s: try %d (%s at %.3f s) finished first, in %.2f s: aimed earlier",
+			$name, $try, defined $o{timeout} ? 'timeout' : 'cancel', $r->{moment} // -1,
+			$r->{elapsed});
+	}
+	return $r;
 }
 
 # Aim a statement_timeout at the middle of a phase of a scan-family run.
@@ -472,8 +526,17 @@ sub timeout_in_phase
 
 # pg_cancel_backend as soon as the run is seen in a phase: "calls" when the
 # backend holds 30 % of the private memory it held when the uncapped run
-# began to read the sessions (the calls are being read); "scan" 0.3 s after
-# the sessions' file was opened; "emit" as soon as the output has spilled.
+# began to read the sessions (the calls are being read); "scan" as soon as
+# the sessions' file is open; "emit" as soon as the output has spilled.
+# Then, besides SQLSTATE 57014: the cancel came in that phase, and the
+# backend never went on to a later one -- it was interrupted in the middle
+# of that phase's work, not at the next interrupt check after it (with no
+# check in a phase, the error would come in the next phase).  Nothing here
+# depends on how fast the machine is; but the cancel is sent a sample and a
+# round trip after the phase was seen, and a phase can end within that, so
+# the run is made again (at most 3 times) when the cancel missed the phase
+# or the run went past it: with no interrupt check in a phase, every attempt
+# would go past.
 sub cancel_in_phase
 {
 	my ($name, $phase) = @_;
@@ -481,37 +544,54 @@ sub cancel_in_phase
 	my $u = $uncapped{$name};
 	my ($open) = grep { has_open($_, $run->{scan_file}) } @{ $u->{samples} };
 	my $calls_anon = 0.3 * ($open ? $open->{RssAnon} : 0);
-	my $track = phase_tracker($run->{scan_file});
-	my $seen;
-	my $r = cancelled_run(
-		$name,
-		cancel_when => sub {
-			my ($t, $s) = @_;
-			return 0 unless $s;
-			my $now = $track->($t, $s);
-			return $now eq 'calls' && ($s->{RssAnon} // 0) >= $calls_anon if $phase eq 'calls';
-			return $now eq 'emit' if $phase eq 'emit';
-			$seen //= $t if $now eq 'scan';
-			return defined $seen && $t >= $seen + 0.3;
-		});
+	my $r;
+	for my $try (1 .. 3)
+	{
+		my $track = phase_tracker($run->{scan_file});
+		$r = cancelled_run(
+			$name,
+			cancel_when => sub {
+				my ($t, $s) = @_;
+				return 0 unless $s;
+				my $now = $track->($t, $s);
+				return $now eq 'calls' && ($s->{RssAnon} // 0) >= $calls_anon
+				  if $phase eq 'calls';
+				return $now eq $phase;
+			});
+		$r->{stayed} = stayed_in($name, $phase, $r);
+		last if $r->{cancelled} && $r->{phase} eq $phase && $r->{stayed};
+		note sprintf("%s: pg_cancel_backend try %d for phase %s: %s, sent in phase %s, "
+			  . "last seen in phase %s, %d of %d bytes of output spilled; again", $name, $try,
+			$phase, $r->{cancelled} ? 'cancelled' : 'not cancelled', $r->{phase},
+			$r->{phase_last}, $r->{tmp_max}, $u->{tmp_max});
+	}
 	check_cancelled("$name, pg_cancel_backend in $phase", $r, 'cancel');
 	is($r->{phase}, $phase, "$name: pg_cancel_backend came in phase $phase");
+	ok($r->{stayed}, "$name: the cancel in phase $phase stopped it in that phase");
 	return;
 }
 
+# Did a run cancelled in $phase stop there?  calls, scan: no later phase was
+# seen.  emit: the spilled output never reached the size it has when the
+# whole output is written (the uncapped run's); the phase seen last does
+# not tell here, as a statement that aborts frees its memory before it
+# closes the temporary file, which looks like "output" for a moment.
+sub stayed_in
+{
+	my ($name, $phase, $r) = @_;
+	return $r->{phase_last} eq $phase unless $phase eq 'emit';
+	my $full = $uncapped{$name}{tmp_max};
+	return $full > 0 && $r->{tmp_max} < $full;
+}
+
 # A statement_timeout at a fraction of the run time (sorted driver), aimed
-# again from the latest uncancelled run when the run finished first.
+# from the latest uncancelled run, and earlier on each try when the run
+# finished first (this machine's speed drifts).
 sub timeout_at_fraction
 {
 	my ($name, $f) = @_;
-	my $r;
-	for my $try (1 .. 4)
-	{
-		$r = cancelled_run($name, timeout => $f * $run{$name}{last_elapsed});
-		last if $r->{cancelled};
-		note sprintf("%s: timeout %.2f s (%d %% of the last run time): the run finished first (%.2f s)",
-			$name, $r->{moment}, $f * 100, $r->{elapsed});
-	}
+	my $r = until_cancelled($name, 4,
+		sub { { timeout => $f / 2**($_[0] - 1) * $run{$name}{last_elapsed} } });
 	check_cancelled(sprintf("%s, timeout at %d %% of its run time", $name, $f * 100),
 		$r, 'timeout');
 	return;
@@ -523,8 +603,8 @@ for my $name (@names)
 	my $u = $uncapped{$name};
 	my $r;
 
-	# statement_timeout = 300ms
-	$r = cancelled_run($name, timeout => 0.3);
+	# statement_timeout = 300ms (100 ms, then 30 ms, if the run finished first)
+	$r = until_cancelled($name, 3, sub { { timeout => (0.3, 0.1, 0.03)[ $_[0] - 1 ] } });
 	check_cancelled("$name, statement_timeout 300ms", $r, 'timeout');
 
 	if ($name eq 'scan' || $name eq 'probe')
@@ -539,8 +619,9 @@ for my $name (@names)
 	}
 	else
 	{
-		my $at = 0.5 * $run->{last_elapsed};
-		$r = cancelled_run($name, cancel_when => sub { $_[0] >= $at });
+		$r = until_cancelled($name, 4, sub {
+			my $at = 0.5 / 2**($_[0] - 1) * $run->{last_elapsed};
+			{ cancel_when => sub { $_[0] >= $at } } });
 		check_cancelled("$name, pg_cancel_backend at 50 %", $r, 'cancel');
 	}
 	timeout_at_fraction($name, 0.75) if $name eq 'sorted' || $name eq 'explain';
@@ -548,26 +629,50 @@ for my $name (@names)
 
 # The probe at 2,000,000 called ids: once it has read the calls it indexes
 # them and sorts the ids into index order before its first descent (about a
-# second each; phase "index"; they once had no interrupt check).  A first run,
-# cancelled as the index file opens, measures the backend's private memory
-# then; a second is cancelled as its memory reaches 95 % of that: after the
-# calls were read, before the first descent.
+# second each here; phase "index"; they once had no interrupt check).  A
+# first run, cancelled as the index file opens, measures the backend's
+# private memory then; a second is cancelled as its memory reaches 95 % of
+# that: after the calls were read, before the first descent.  It must fail
+# with 57014 and never open the index: the indexing and the sort were
+# interrupted where they were, not at the first descent after them.  Each
+# run is made again (at most 3 times) when its moment was missed -- the
+# index was not seen open, or the cancel came after it opened.
 {
 	my $run = $run{probe2m};
-	my $r = cancelled_run('probe2m', cancel_when => sub { has_open($_[1], $run->{scan_file}) });
-	my $open = (grep { has_open($_, $run->{scan_file}) } @{ $r->{samples} })[0];
+	my $idx = $run->{scan_file};
+	my ($r, $open);
+	for my $try (1 .. 3)
+	{
+		$r = cancelled_run('probe2m', cancel_when => sub { has_open($_[1], $idx) });
+		$open = (grep { has_open($_, $idx) } @{ $r->{samples} })[0];
+		last if $open;
+		note "probe2m: try $try did not see the index open; again";
+	}
+	ok($open, 'probe2m: the index was seen open (its memory then measured)');
 	my $sort_anon = 0.95 * ($open ? $open->{RssAnon} : 0);
 	note sprintf("probe2m: the index opened at %.2f s with %d MB of private memory",
 		$open ? $open->{t} : -1, ($open ? $open->{RssAnon} : 0) / $MB);
-	$r = cancelled_run(
-		'probe2m',
-		phase => 'index',
-		cancel_when => sub {
-			my ($t, $s) = @_;
-			return $s && ($s->{RssAnon} >= $sort_anon || has_open($s, $run->{scan_file}));
-		});
-	ok(!(grep { $_->{t} <= $r->{moment} && has_open($_, $run->{scan_file}) } @{ $r->{samples} }),
-		'probe2m: cancelled before the first descent');
+	my ($before, $never);
+	for my $try (1 .. 3)
+	{
+		$r = cancelled_run(
+			'probe2m',
+			phase => 'index',
+			cancel_when => sub {
+				my ($t, $s) = @_;
+				return $s && ($s->{RssAnon} >= $sort_anon || has_open($s, $idx));
+			});
+		my $moment = $r->{moment} // 1e9;
+		$before = defined $r->{moment}
+		  && !(grep { $_->{t} <= $moment && has_open($_, $idx) } @{ $r->{samples} });
+		$never = !(grep { has_open($_, $idx) } @{ $r->{samples} }, $r->{final} // ());
+		last if $r->{cancelled} && $before && $never;
+		note sprintf("probe2m: try %d: %s, cancel %s the first descent, index %s; again",
+			$try, $r->{cancelled} ? 'cancelled' : 'not cancelled',
+			$before ? 'before' : 'not before', $never ? 'never opened' : 'opened');
+	}
+	ok($before, 'probe2m: cancelled before the first descent');
+	ok($never, 'probe2m: the cancel stopped it before the first descent (the index never opened)');
 	check_cancelled('probe2m, pg_cancel_backend before 1st descent', $r, 'cancel');
 }
 
