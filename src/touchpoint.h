@@ -3,7 +3,7 @@
  *		Declarations shared by the server-side files of touchpoint.
  *
  * touchpoint.c   module magic and settings (GUCs, window resolution)
- * tp_input.c     checking a user-named input relation and streaming it via SPI
+ * tp_input.c     the inputs' columns (tp_input.h), their checks, queries and reading
  * tp_run.c       the merge driver: BizibleId groups fed to the engine
  * tp_srf.c       the SQL-callable functions and the explanation sentences
  * tp_match.c     the engine itself, free of fmgr (see tp_match.h)
@@ -17,6 +17,7 @@
 #include "lib/stringinfo.h"
 #include "utils/timestamp.h"
 
+#include "tp_input.h"
 #include "tp_match.h"
 
 /* ---- settings (touchpoint.c) ---- */
@@ -48,57 +49,6 @@ extern void TpCheckSettings(void);
 /* Window in microseconds from the function argument, or the setting when NULL. */
 extern int64 TpResolveWindow(Interval *window_arg);
 
-/* ---- input relations (tp_input.c) ---- */
-
-/* What kind of value a column must hold. */
-typedef enum TpColumnKind
-{
-	TP_COL_ID,					/* text-like, integer, numeric or uuid; read as text */
-	TP_COL_TEXT,				/* text-like (text, varchar, char, name, citext...) */
-	TP_COL_BIZIBLE_ID,			/* text-like or uuid */
-	TP_COL_TIMESTAMPTZ,			/* timestamptz (or a domain over it) */
-	TP_COL_BOOL					/* boolean */
-} TpColumnKind;
-
-typedef struct TpColumn
-{
-	const char *name;
-	TpColumnKind kind;
-} TpColumn;
-
-/* A checked input relation: its qualified name and what each column needs. */
-typedef struct TpInput
-{
-	Oid			relid;
-	char	   *qualified_name; /* quoted, schema-qualified */
-	char	   *display_name;	/* for messages */
-	const TpColumn *columns;
-	int			ncolumns;
-	bool	   *needs_text_cast;	/* per column: append ::text in queries */
-	bool	   *needs_base_cast;	/* per column: a domain, cast to timestamptz/bool */
-} TpInput;
-
-extern void TpCheckInput(TpInput *input, Datum reloid, bool isnull,
-						 const char *argname, const TpColumn *columns, int ncolumns);
-extern void TpAppendColumn(StringInfo buf, const TpInput *input, int col);
-extern int	TpColumnIndex(const TpInput *input, const char *name);
-extern bool TpHeapReadable(Oid relid, const char *const *columns, const Oid *types,
-						   int ncolumns, AttrNumber *attnums);
-
-/* A batch-fetching cursor over an SPI query. */
-typedef struct TpStream
-{
-	Portal		portal;
-	SPITupleTable *batch;
-	uint64		pos;
-	bool		exhausted;
-} TpStream;
-
-extern void TpStreamOpen(TpStream *stream, const char *query,
-						 int nargs, Oid *argtypes, Datum *values);
-extern HeapTuple TpStreamNext(TpStream *stream, TupleDesc *desc);
-extern void TpStreamClose(TpStream *stream);
-
 /* ---- the merge driver (tp_run.c) ---- */
 
 typedef enum TpTaskStatus
@@ -117,16 +67,6 @@ typedef struct TpSessionData
 	bool		last_activity_null;
 	char	   *web[9];			/* channel .. referrer_page, NULL when NULL */
 } TpSessionData;
-
-#define TP_WEB_CHANNEL 0
-#define TP_WEB_SUBCHANNEL 1
-#define TP_WEB_SOURCE 2
-#define TP_WEB_MEDIUM 3
-#define TP_WEB_CAMPAIGN 4
-#define TP_WEB_AD_CONTENT 5
-#define TP_WEB_KEYWORD 6
-#define TP_WEB_LANDING_PAGE 7
-#define TP_WEB_REFERRER_PAGE 8
 
 /* One task as read from the input. */
 typedef struct TpTaskRow
@@ -174,19 +114,36 @@ typedef struct TpRun
 	void	   *emit_state;
 } TpRun;
 
-extern const char *const tp_web_columns[9];
-extern const TpColumn tp_session_columns[];
-extern const int tp_session_ncolumns;
-extern const TpColumn tp_task_columns[];
-extern const int tp_task_ncolumns;
-
 extern void TpRunMerge(TpRun *run);
 
-/* Shared by the drivers (tp_run.c). */
-extern void TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered);
+/* ---- the input queries, shared by every strategy (tp_input.c) ---- */
+
+/* Which sessions a sessions query returns. */
+typedef enum TpSessionsQuery
+{
+	TP_SQ_ALL,					/* every session, in no order */
+	TP_SQ_SORTED,				/* every session with an id, by key, start, id */
+	TP_SQ_ONE_ID,				/* the sessions of the key $1 */
+	TP_SQ_CALL_RANGES			/* those that may cover calls: keys $1, ranges $2-$3 */
+} TpSessionsQuery;
+
+/*
+ * The sessions query: the description's columns in order (the web columns
+ * only with run->with_web_data), then for TP_SQ_SORTED and TP_SQ_ONE_ID
+ * the normalised key, at SPI column TpSessionsKeyColumn(run).
+ */
+extern void TpBuildSessionsQuery(StringInfo q, const TpRun *run, TpSessionsQuery which);
+extern int	TpSessionsKeyColumn(const TpRun *run);
+
+/*
+ * The tasks query: the description's columns in order, then the normalised
+ * key; all tasks (sorted by key when ordered), only those that can make a
+ * touchpoint (run->skip_unmatchable), or the one task $1 (explain_call).
+ */
+extern void TpBuildTaskQuery(StringInfo q, const TpRun *run, bool ordered);
+
+/* Read one row of the tasks query (strings in the current context). */
 extern void TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc);
-extern void TpNullColumnError(TpInput *in, const char *column, const char *row_kind,
-							  const char *row_id);
 
 /*
  * A "text string": a NUL-terminated copy of a text value with a 4-byte

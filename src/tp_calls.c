@@ -5,7 +5,7 @@
  *
  * A plain task table without row-level security is read straight from the
  * heap, its key normalised here as bizible_key() does; any other relation
- * through the tasks query of TpBuildTaskQuery, as the caller.  Strings go
+ * through the tasks query (TpBuildTaskQuery, tp_input.c), as the caller.  Strings go
  * side by side into large blocks (an arena), not one palloc each.
  */
 #include "postgres.h"
@@ -19,46 +19,6 @@
 #include "utils/snapmgr.h"
 
 #include "touchpoint.h"
-
-/*
- * A text Datum as bytes without copying when it is stored plainly;
- * compressed or out-of-line values are expanded in row_ctx (and *used set,
- * so that the caller resets it before the next row).
- */
-text *
-TpPlainText(Datum d, MemoryContext row_ctx, bool *used)
-{
-	struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-	if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
-	{
-		MemoryContext old = MemoryContextSwitchTo(row_ctx);
-
-		v = pg_detoast_datum_packed(v);
-		MemoryContextSwitchTo(old);
-		*used = true;
-	}
-	return (text *) v;
-}
-
-/*
- * Normalise a BizibleId (tp_normalize_bizible_id) into *buf, grown in ctx as
- * needed; returns the key's length, 0 when the id is missing.
- */
-int
-TpNormaliseKey(text *raw, char **buf, int *buflen, MemoryContext ctx)
-{
-	int			rawlen = VARSIZE_ANY_EXHDR(raw);
-
-	if (rawlen > *buflen)
-	{
-		if (*buf != NULL)
-			pfree(*buf);
-		*buflen = Max(rawlen, 64);
-		*buf = MemoryContextAlloc(ctx, *buflen);
-	}
-	return tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, *buf);
-}
 
 /*
  * Strings copied side by side into large blocks: one allocation per 64 kB
@@ -186,28 +146,15 @@ read_calls_spi(TpRun *run, CallList *list)
 	MemoryContextDelete(row_ctx);
 }
 
-/* The task columns read straight from the heap. */
-enum
-{
-	TC_BIZIBLE, TC_ID, TC_OCCURRED, TC_DELETED, TC_TYPE, TC_PERSON, TC_PHONE, TC_SUBJECT,
-	TC_COUNT
-};
-static const char *const task_heap_columns[TC_COUNT] = {
-	"bizible_id", "task_id", "occurred_at", "is_deleted", "type", "person_id", "phone", "subject"
-};
-
-static const Oid task_heap_types[TC_COUNT] = {
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
-};
-
 /*
  * Every task that can make a touchpoint, straight from the heap: the rows
  * the tasks query of TpBuildTaskQuery returns (a BizibleId, not deleted),
  * the key normalised here as bizible_key() does.
  */
 static void
-read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryContext row_ctx)
+read_calls_direct(TpRun *run, CallList *list, MemoryContext row_ctx)
 {
+	const AttrNumber *attnums = run->tasks.attnums;
 	Relation	rel = table_open(run->tasks.relid, AccessShareLock);
 	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
@@ -223,6 +170,7 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 		int			keylen;
 		bool		isnull;
 		Datum		d;
+		static const int string_columns[4] = {TP_T_TYPE, TP_T_PERSON_ID, TP_T_PHONE, TP_T_SUBJECT};
 		char	   **strings[4];
 		int			w;
 
@@ -233,14 +181,14 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 			MemoryContextReset(row_ctx);
 			row_ctx_used = false;
 		}
-		d = slot_getattr(slot, attnums[TC_BIZIBLE], &isnull);
+		d = slot_getattr(slot, attnums[TP_T_BIZIBLE_ID], &isnull);
 		if (isnull)
 			continue;
 		keylen = TpNormaliseKey(TpPlainText(d, row_ctx, &row_ctx_used), &keybuf, &keybuf_len,
 								CurrentMemoryContext);
 		if (keylen == 0)
 			continue;
-		d = slot_getattr(slot, attnums[TC_DELETED], &isnull);
+		d = slot_getattr(slot, attnums[TP_T_IS_DELETED], &isnull);
 		if (!isnull && DatumGetBool(d))
 			continue;
 
@@ -248,10 +196,10 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 		memset(&c->task, 0, sizeof(TpTaskRow));
 		c->task.bizible_key = arena_strndup(&arena, keybuf, keylen);
 		c->task.deleted_null = isnull;
-		d = slot_getattr(slot, attnums[TC_ID], &isnull);
+		d = slot_getattr(slot, attnums[TP_T_TASK_ID], &isnull);
 		if (!isnull)
 			c->task.task_id = arena_text(&arena, TpPlainText(d, row_ctx, &row_ctx_used));
-		d = slot_getattr(slot, attnums[TC_OCCURRED], &c->task.occurred_null);
+		d = slot_getattr(slot, attnums[TP_T_OCCURRED_AT], &c->task.occurred_null);
 		c->task.occurred_at = c->task.occurred_null ? 0 : DatumGetTimestampTz(d);
 		strings[0] = &c->task.type;
 		strings[1] = &c->task.person_id;
@@ -259,7 +207,7 @@ read_calls_direct(TpRun *run, CallList *list, const AttrNumber *attnums, MemoryC
 		strings[3] = &c->task.subject;
 		for (w = 0; w < 4; w++)
 		{
-			d = slot_getattr(slot, attnums[TC_TYPE + w], &isnull);
+			d = slot_getattr(slot, attnums[string_columns[w]], &isnull);
 			*strings[w] = isnull ? NULL :
 				arena_text(&arena, TpPlainText(d, row_ctx, &row_ctx_used));
 		}
@@ -279,12 +227,10 @@ TpScanCall *
 TpReadCalls(TpRun *run, MemoryContext row_ctx, int *ncalls)
 {
 	CallList	list;
-	AttrNumber	attnums[TC_COUNT];
 
 	memset(&list, 0, sizeof(list));
-	if (run->strategy != TP_STRATEGY_SCAN_SPI &&
-		TpHeapReadable(run->tasks.relid, task_heap_columns, task_heap_types, TC_COUNT, attnums))
-		read_calls_direct(run, &list, attnums, row_ctx);
+	if (run->strategy != TP_STRATEGY_SCAN_SPI && TpHeapReadable(&run->tasks))
+		read_calls_direct(run, &list, row_ctx);
 	else
 		read_calls_spi(run, &list);
 	*ncalls = list.ncalls;

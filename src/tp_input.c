@@ -1,11 +1,14 @@
 /*
  * tp_input.c
- *		Checking a user-named input relation and streaming it through SPI.
+ *		The input relations: the one description of their columns, the checks
+ *		of a user-named relation, the queries every strategy reads them with,
+ *		and the helpers that read their rows.
  *
  * Inputs are any relation with the needed columns, found by name, so a view
  * over a CRM's own tables works.  Checks happen up front so that errors name
- * the relation and the column; the reads themselves go through SPI as the
- * caller, so the executor still applies privileges and row-level security.
+ * the relation and every column at fault; the reads go through SPI as the
+ * caller, so the executor still applies privileges and row-level security
+ * (or straight from the heap where that changes nothing: TpHeapReadable).
  */
 #include "postgres.h"
 
@@ -28,42 +31,41 @@
 /* How many rows a cursor fetches at a time. */
 #define TP_FETCH_BATCH 2000
 
-/* The columns every sessions input must have (SPEC §2). */
-const TpColumn tp_session_columns[] = {
-	{"session_id", TP_COL_ID},
-	{"bizible_id", TP_COL_BIZIBLE_ID},
-	{"started_at", TP_COL_TIMESTAMPTZ},
-	{"last_activity_at", TP_COL_TIMESTAMPTZ},
-	{"channel", TP_COL_TEXT},
-	{"subchannel", TP_COL_TEXT},
-	{"source", TP_COL_TEXT},
-	{"medium", TP_COL_TEXT},
-	{"campaign", TP_COL_TEXT},
-	{"ad_content", TP_COL_TEXT},
-	{"keyword", TP_COL_TEXT},
-	{"landing_page", TP_COL_TEXT},
-	{"referrer_page", TP_COL_TEXT},
-};
-const int	tp_session_ncolumns = lengthof(tp_session_columns);
-
-/* A session's web columns, in the order of TpSessionData.web. */
-const char *const tp_web_columns[9] = {
-	"channel", "subchannel", "source", "medium", "campaign",
-	"ad_content", "keyword", "landing_page", "referrer_page"
+/*
+ * The columns of each input (SPEC §2), in the order the queries select them
+ * (the TP_S_* and TP_T_* positions of tp_input.h).  `fill` is what a mapping
+ * view may put when the CRM has no such data; NULL means the column must be
+ * mapped from a real column.
+ */
+static const TpColumn session_columns[TP_S_COUNT] = {
+	{"session_id", TP_COL_ID, true, NULL, "the session's primary key"},
+	{"bizible_id", TP_COL_BIZIBLE_ID, true, NULL, "the cookie id of the session"},
+	{"started_at", TP_COL_TIMESTAMPTZ, true, NULL, "the session's first page view"},
+	{"last_activity_at", TP_COL_TIMESTAMPTZ, false, "NULL::timestamptz", "the session's last page view"},
+	{"channel", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"subchannel", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"source", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"medium", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"campaign", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"ad_content", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"keyword", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"landing_page", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
+	{"referrer_page", TP_COL_TEXT, false, "NULL::text", "web-tracking data"},
 };
 
-/* The columns every tasks input must have (SPEC §2). */
-const TpColumn tp_task_columns[] = {
-	{"task_id", TP_COL_ID},
-	{"bizible_id", TP_COL_BIZIBLE_ID},
-	{"type", TP_COL_TEXT},
-	{"subject", TP_COL_TEXT},
-	{"phone", TP_COL_TEXT},
-	{"person_id", TP_COL_ID},
-	{"occurred_at", TP_COL_TIMESTAMPTZ},
-	{"is_deleted", TP_COL_BOOL},
+static const TpColumn task_columns[TP_T_COUNT] = {
+	{"task_id", TP_COL_ID, true, NULL, "the task's CRM id"},
+	{"bizible_id", TP_COL_BIZIBLE_ID, false, "NULL::text", "the BizibleId the call-tracking vendor filled"},
+	{"type", TP_COL_TEXT, false, "NULL::text", "Task.Type"},
+	{"subject", TP_COL_TEXT, false, "NULL::text", "free text"},
+	{"phone", TP_COL_TEXT, false, "NULL::text", "free text"},
+	{"person_id", TP_COL_ID, false, "NULL::text", "Task.WhoId, the lead or contact"},
+	{"occurred_at", TP_COL_TIMESTAMPTZ, true, NULL, "when the call happened"},
+	{"is_deleted", TP_COL_BOOL, true, "false", "the CRM's soft delete"},
 };
-const int	tp_task_ncolumns = lengthof(tp_task_columns);
+
+const TpInputDesc tp_session_input = {"sessions", session_columns, TP_S_COUNT};
+const TpInputDesc tp_task_input = {"tasks", task_columns, TP_T_COUNT};
 
 static const char *
 kind_description(TpColumnKind kind)
@@ -111,32 +113,30 @@ type_fits(TpColumnKind kind, Oid typid)
 }
 
 /*
- * Check one input relation: not NULL, exists, a kind of relation that has
- * rows, every needed column present with a usable type, and SELECT allowed
- * (on the table, or on each needed column).  Takes AccessShareLock so the
- * relation cannot be dropped or altered under the read.
+ * Open one input relation: not NULL, exists, a kind of relation that has
+ * rows.  Takes AccessShareLock so the relation cannot be dropped or altered
+ * under the read.
  */
 void
-TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
-			 const TpColumn *columns, int ncolumns)
+TpOpenInput(TpInput *input, const TpInputDesc *desc, Datum reloid, bool isnull)
 {
 	Oid			relid;
 	char		relkind;
-	AclResult	aclresult;
-	int			i;
 
+	memset(input, 0, sizeof(TpInput));
+	input->desc = desc;
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"%s\" must not be NULL", argname),
-				 errhint("Name a table or view, e.g. 'touchpoint.%s'.", argname)));
+				 errmsg("argument \"%s\" must not be NULL", desc->argname),
+				 errhint("Name a table or view, e.g. 'touchpoint.%s'.", desc->argname)));
 
 	relid = DatumGetObjectId(reloid);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation with OID %u does not exist", relid),
-				 errdetail("Argument \"%s\" names no relation; was it dropped?", argname)));
+				 errdetail("Argument \"%s\" names no relation; was it dropped?", desc->argname)));
 
 	LockRelationOid(relid, AccessShareLock);
 	/* It may have been dropped while we waited for the lock. */
@@ -146,78 +146,245 @@ TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
 				 errmsg("relation with OID %u does not exist", relid)));
 
 	input->relid = relid;
-	input->columns = columns;
-	input->ncolumns = ncolumns;
 	input->qualified_name =
 		quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 								   get_rel_name(relid));
 	input->display_name = input->qualified_name;
 
 	relkind = get_rel_relkind(relid);
+	input->relkind = relkind;
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
 		relkind != RELKIND_MATVIEW && relkind != RELKIND_PARTITIONED_TABLE &&
 		relkind != RELKIND_FOREIGN_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" cannot be used as %s input", input->display_name, argname),
+				 errmsg("\"%s\" cannot be used as %s input", input->display_name, desc->argname),
 				 errdetail("Only tables, views, materialized views, partitioned and foreign tables can be read.")));
-	input->needs_text_cast = palloc0(sizeof(bool) * ncolumns);
-	input->needs_base_cast = palloc0(sizeof(bool) * ncolumns);
-	for (i = 0; i < ncolumns; i++)
+}
+
+static bool
+has_column(Oid relid, const char *name)
+{
+	return get_attnum(relid, name) > 0;
+}
+
+/*
+ * Does the relation carry what only `own` has and miss some of what only
+ * `other` has?  "Only" means a column that must be mapped from a real column
+ * (no fill) and that the other input lacks: session_id and started_at for
+ * sessions, task_id and occurred_at for tasks.
+ */
+static bool
+looks_like(Oid relid, const TpInputDesc *own, const TpInputDesc *other)
+{
+	int			round;
+
+	for (round = 0; round < 2; round++)
 	{
-		AttrNumber	attnum = get_attnum(relid, columns[i].name);
-		Oid			typid;
-		Oid			basetype;
+		const TpInputDesc *d = round == 0 ? own : other;
+		const TpInputDesc *o = round == 0 ? other : own;
+		bool		all = true;
+		int			i;
 
-		if (attnum == InvalidAttrNumber || attnum < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							columns[i].name, input->display_name),
-					 errdetail("touchpoint reads %s input columns by name.", argname),
-					 errhint("Create a view that renames your columns, e.g. SELECT \"YourColumn\" AS %s, or NULL::text AS %s when you have no such data.",
-							 columns[i].name, columns[i].name)));
+		for (i = 0; i < d->ncolumns; i++)
+		{
+			const TpColumn *c = &d->columns[i];
+			bool		shared = false;
+			int			j;
 
-		typid = get_atttype(relid, attnum);
-		basetype = getBaseType(typid);
-		if (!type_fits(columns[i].kind, basetype))
+			if (c->fill != NULL)
+				continue;
+			for (j = 0; j < o->ncolumns; j++)
+				shared |= strcmp(o->columns[j].name, c->name) == 0;
+			if (!shared && !has_column(relid, c->name))
+				all = false;
+		}
+		/* all of its own, and not all of the other's */
+		if (round == 0 && !all)
+			return false;
+		if (round == 1 && all)
+			return false;
+	}
+	return true;
+}
+
+/* "session_id, started_at": the columns that tell an input apart. */
+static char *
+signature(const TpInputDesc *d, const TpInputDesc *other)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < d->ncolumns; i++)
+	{
+		bool		shared = false;
+		int			j;
+
+		if (d->columns[i].fill != NULL)
+			continue;
+		for (j = 0; j < other->ncolumns; j++)
+			shared |= strcmp(other->columns[j].name, d->columns[i].name) == 0;
+		if (!shared)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", d->columns[i].name);
+	}
+	return buf.data;
+}
+
+/*
+ * The tasks given as sessions (or the sessions as tasks) would otherwise
+ * get "column session_id does not exist", which does not say what to do.
+ */
+void
+TpCheckSwapped(const TpInput *sessions, const TpInput *tasks, const char *function,
+			   const char *call_prefix, const char *call_suffix)
+{
+	const TpInputDesc *sd = sessions->desc;
+	const TpInputDesc *td = tasks->desc;
+	bool		sessions_are_tasks = looks_like(sessions->relid, td, sd);
+	bool		tasks_are_sessions = looks_like(tasks->relid, sd, td);
+	StringInfoData detail;
+
+	if (!(sessions_are_tasks && !looks_like(tasks->relid, td, sd)) &&
+		!(tasks_are_sessions && !looks_like(sessions->relid, sd, td)))
+		return;
+
+	initStringInfo(&detail);
+	if (sessions_are_tasks)
+		appendStringInfo(&detail, "Relation \"%s\", given as sessions, has the columns of tasks (%s)",
+						 sessions->display_name, signature(td, sd));
+	if (sessions_are_tasks && tasks_are_sessions)
+		appendStringInfo(&detail, "; relation \"%s\", given as tasks, has those of sessions (%s).",
+						 tasks->display_name, signature(sd, td));
+	else if (tasks_are_sessions)
+		appendStringInfo(&detail, "Relation \"%s\", given as tasks, has the columns of sessions (%s).",
+						 tasks->display_name, signature(sd, td));
+	else
+		appendStringInfoChar(&detail, '.');
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("the arguments of %s look swapped: the sessions come first, then the tasks",
+					function),
+			 errdetail_internal("%s", detail.data),
+			 errhint("Pass the sessions first: SELECT * FROM %s%s, %s%s;",
+					 call_prefix, quote_literal_cstr(tasks->qualified_name),
+					 quote_literal_cstr(sessions->qualified_name), call_suffix)));
+}
+
+/*
+ * Refuse a relation that lacks columns, naming every one at once, with a
+ * line of a mapping view for each: a NULL of the right type where the CRM
+ * may have no such data, a real column where touchpoint needs a value.
+ */
+static void
+missing_columns_error(const TpInput *input, const int *missing, int nmissing)
+{
+	const TpColumn *columns = input->desc->columns;
+	StringInfoData names;
+	StringInfoData select;
+	StringInfoData required;
+	int			nrequired = 0;
+	int			i;
+
+	initStringInfo(&names);
+	initStringInfo(&select);
+	initStringInfo(&required);
+	for (i = 0; i < nmissing; i++)
+	{
+		const TpColumn *c = &columns[missing[i]];
+
+		if (i > 0)
+			appendStringInfoString(&names, i == nmissing - 1 ? " and " : ", ");
+		appendStringInfo(&names, "\"%s\"", c->name);
+		if (c->fill != NULL)
+			appendStringInfo(&select, ", %s AS %s", c->fill, c->name);
+		else
+		{
+			appendStringInfo(&select, ", \"YourColumn\" AS %s", c->name);
+			appendStringInfo(&required, "%s%s (%s; %s)", nrequired > 0 ? ", " : "",
+							 c->name, c->role, kind_description(c->kind));
+			nrequired++;
+		}
+	}
+	if (nrequired > 0)
+		appendStringInfo(&required, " must be mapped from %s: touchpoint needs a value in every row.",
+						 nrequired == 1 ? "a real column" : "real columns");
+
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 nmissing == 1 ?
+			 errmsg("column %s of relation \"%s\" does not exist",
+					names.data, input->display_name) :
+			 errmsg("columns %s of relation \"%s\" do not exist",
+					names.data, input->display_name),
+			 errdetail("touchpoint reads %s input columns by name.", input->desc->argname),
+			 errhint("Create a view that maps your columns, e.g. SELECT ...%s FROM your_table.%s%s",
+					 select.data, nrequired > 0 ? " " : "", required.data)));
+}
+
+/*
+ * Check an opened input's columns: every one present (all missing ones
+ * reported together) with a usable type, SELECT allowed (on the relation,
+ * or on each column read), a materialized view populated.  Fills
+ * attnums and the casts the queries need.
+ */
+void
+TpCheckColumns(TpInput *input)
+{
+	const TpInputDesc *desc = input->desc;
+	Oid			relid = input->relid;
+	int			missing[TP_MAX_INPUT_COLUMNS];
+	int			nmissing = 0;
+	AclResult	aclresult;
+	int			i;
+
+	for (i = 0; i < desc->ncolumns; i++)
+	{
+		input->attnums[i] = get_attnum(relid, desc->columns[i].name);
+		if (input->attnums[i] <= 0)
+			missing[nmissing++] = i;
+	}
+	if (nmissing > 0)
+		missing_columns_error(input, missing, nmissing);
+
+	for (i = 0; i < desc->ncolumns; i++)
+	{
+		const TpColumn *c = &desc->columns[i];
+		Oid			typid = get_atttype(relid, input->attnums[i]);
+		Oid			basetype = getBaseType(typid);
+
+		if (!type_fits(c->kind, basetype))
 		{
 			const char *hint = NULL;
 
-			if (columns[i].kind == TP_COL_TIMESTAMPTZ && basetype == TIMESTAMPOID)
+			if (c->kind == TP_COL_TIMESTAMPTZ && basetype == TIMESTAMPOID)
 				hint = "Say which time zone the values are in, e.g. \"col AT TIME ZONE 'UTC' AS col\" in a view.";
-			else if (columns[i].kind == TP_COL_TIMESTAMPTZ && basetype == DATEOID)
+			else if (c->kind == TP_COL_TIMESTAMPTZ && basetype == DATEOID)
 				hint = "A date-only field (such as ActivityDate) puts every call at midnight; use a date-time such as CreatedDate.";
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("column \"%s\" of relation \"%s\" has type %s, but touchpoint needs %s",
-							columns[i].name, input->display_name,
-							format_type_be(typid), kind_description(columns[i].kind)),
+							c->name, input->display_name,
+							format_type_be(typid), kind_description(c->kind)),
 					 hint ? errhint("%s", hint) : 0));
 		}
-		input->needs_text_cast[i] = (columns[i].kind != TP_COL_TIMESTAMPTZ &&
-									 columns[i].kind != TP_COL_BOOL &&
-									 typid != TEXTOID);
-		input->needs_base_cast[i] = (columns[i].kind == TP_COL_TIMESTAMPTZ &&
-								   typid != TIMESTAMPTZOID) ||
-			(columns[i].kind == TP_COL_BOOL && typid != BOOLOID);
+		input->needs_text_cast[i] = (c->kind != TP_COL_TIMESTAMPTZ &&
+									 c->kind != TP_COL_BOOL && typid != TEXTOID);
+		input->needs_base_cast[i] = (c->kind == TP_COL_TIMESTAMPTZ && typid != TIMESTAMPTZOID) ||
+			(c->kind == TP_COL_BOOL && typid != BOOLOID);
 	}
 
 	/* Table-level SELECT, or SELECT on every column we read. */
 	aclresult = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 	if (aclresult != ACLCHECK_OK)
 	{
-		for (i = 0; i < ncolumns; i++)
-		{
-			AttrNumber	attnum = get_attnum(relid, columns[i].name);
-
-			if (pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-				aclcheck_error(aclresult, get_relkind_objtype(relkind),
+		for (i = 0; i < desc->ncolumns; i++)
+			if (pg_attribute_aclcheck(relid, input->attnums[i], GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+				aclcheck_error(aclresult, get_relkind_objtype(input->relkind),
 							   get_rel_name(relid));
-		}
 	}
 
-	if (relkind == RELKIND_MATVIEW)
+	if (input->relkind == RELKIND_MATVIEW)
 	{
 		/* as SQL would say, whichever way the rows are read (or not at all) */
 		Relation	rel = table_open(relid, AccessShareLock);
@@ -232,30 +399,235 @@ TpCheckInput(TpInput *input, Datum reloid, bool isnull, const char *argname,
 	}
 }
 
-/* Index of a named column in input->columns; elog when absent (a bug). */
-int
-TpColumnIndex(const TpInput *input, const char *name)
-{
-	int			i;
-
-	for (i = 0; i < input->ncolumns; i++)
-		if (strcmp(input->columns[i].name, name) == 0)
-			return i;
-	elog(ERROR, "touchpoint: no column \"%s\" in the column list", name);
-	return -1;
-}
-
-/* Append the column, quoted, with the cast the engine needs. */
+/* Append column col of the description, quoted, with the cast the engine needs. */
 void
 TpAppendColumn(StringInfo buf, const TpInput *input, int col)
 {
-	appendStringInfo(buf, "i.%s", quote_identifier(input->columns[col].name));
+	const TpColumn *c = &input->desc->columns[col];
+
+	appendStringInfo(buf, "i.%s", quote_identifier(c->name));
 	if (input->needs_text_cast[col])
 		appendStringInfoString(buf, "::pg_catalog.text");
 	else if (input->needs_base_cast[col])
-		appendStringInfoString(buf,
-							   input->columns[col].kind == TP_COL_BOOL ?
+		appendStringInfoString(buf, c->kind == TP_COL_BOOL ?
 							   "::pg_catalog.bool" : "::pg_catalog.timestamptz");
+}
+
+/* Append key_function(bizible_id) COLLATE "C": the normalised BizibleId. */
+static void
+append_key(StringInfo q, const TpRun *run, const TpInput *in, int bizible_col)
+{
+	appendStringInfo(q, "%s(", run->key_function);
+	TpAppendColumn(q, in, bizible_col);
+	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\"");
+}
+
+static int
+sessions_query_columns(const TpRun *run)
+{
+	return run->with_web_data ? TP_S_COUNT : TP_S_WEB;
+}
+
+int
+TpSessionsKeyColumn(const TpRun *run)
+{
+	return sessions_query_columns(run) + 1;
+}
+
+/* The one builder of the sessions queries (TpSessionsQuery). */
+void
+TpBuildSessionsQuery(StringInfo q, const TpRun *run, TpSessionsQuery which)
+{
+	const TpInput *in = &run->sessions;
+	int			ncols = sessions_query_columns(run);
+	int			c;
+
+	appendStringInfoString(q, "SELECT ");
+	for (c = 0; c < ncols; c++)
+	{
+		if (c > 0)
+			appendStringInfoString(q, ", ");
+		TpAppendColumn(q, in, c);
+	}
+	if (which == TP_SQ_SORTED || which == TP_SQ_ONE_ID)
+	{
+		appendStringInfoString(q, ", ");
+		append_key(q, run, in, TP_S_BIZIBLE_ID);
+	}
+
+	switch (which)
+	{
+		case TP_SQ_ALL:
+			appendStringInfo(q, " FROM %s i", in->qualified_name);
+			break;
+		case TP_SQ_SORTED:
+			appendStringInfo(q, " FROM %s i WHERE %s(", in->qualified_name, run->key_function);
+			TpAppendColumn(q, in, TP_S_BIZIBLE_ID);
+			appendStringInfoString(q, ") IS NOT NULL ORDER BY ");
+			append_key(q, run, in, TP_S_BIZIBLE_ID);
+			appendStringInfoString(q, ", ");
+			TpAppendColumn(q, in, TP_S_STARTED_AT);
+			appendStringInfoString(q, ", ");
+			TpAppendColumn(q, in, TP_S_SESSION_ID);
+			appendStringInfoString(q, " COLLATE pg_catalog.\"C\"");
+			break;
+		case TP_SQ_ONE_ID:
+			appendStringInfo(q, " FROM %s i WHERE ", in->qualified_name);
+			append_key(q, run, in, TP_S_BIZIBLE_ID);
+			appendStringInfoString(q, " OPERATOR(pg_catalog.=) $1");
+			break;
+		case TP_SQ_CALL_RANGES:
+
+			/*
+			 * One index range per called id, like a LATERAL probe: the
+			 * sessions of that id that can cover one of its calls, started_at
+			 * in (lo, hi] (no lower bound for the last_activity anchor) --
+			 * and those without a start or an id, which are an error for a
+			 * called id however merge_calls reads (the whole-table pass sees
+			 * them too).
+			 */
+			appendStringInfo(q, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+							 " pg_catalog.unnest($2::pg_catalog.timestamptz[]),"
+							 " pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS k(key, lo, hi)"
+							 " JOIN %s i ON ", in->qualified_name);
+			append_key(q, run, in, TP_S_BIZIBLE_ID);
+			appendStringInfoString(q, " OPERATOR(pg_catalog.=) k.key AND ((");
+			if (run->anchor == TP_ANCHOR_SESSION_START)
+			{
+				TpAppendColumn(q, in, TP_S_STARTED_AT);
+				appendStringInfoString(q, " OPERATOR(pg_catalog.>) k.lo AND ");
+			}
+			TpAppendColumn(q, in, TP_S_STARTED_AT);
+			appendStringInfoString(q, " OPERATOR(pg_catalog.<=) k.hi) OR ");
+			TpAppendColumn(q, in, TP_S_STARTED_AT);
+			appendStringInfoString(q, " IS NULL OR ");
+			TpAppendColumn(q, in, TP_S_SESSION_ID);
+			appendStringInfoString(q, " IS NULL)");
+			break;
+	}
+}
+
+/* The tasks query (see touchpoint.h). */
+void
+TpBuildTaskQuery(StringInfo q, const TpRun *run, bool ordered)
+{
+	const TpInput *in = &run->tasks;
+	int			c;
+
+	appendStringInfoString(q, "SELECT ");
+	for (c = 0; c < TP_T_COUNT; c++)
+	{
+		TpAppendColumn(q, in, c);
+		appendStringInfoString(q, ", ");
+	}
+	append_key(q, run, in, TP_T_BIZIBLE_ID);
+	appendStringInfo(q, " FROM %s i", in->qualified_name);
+
+	if (run->single_task_id != NULL)
+	{
+		Oid			typid = get_atttype(in->relid, in->attnums[TP_T_TASK_ID]);
+
+		/* Compare in the column's own type so its primary key index is used. */
+		appendStringInfo(q, " WHERE i.task_id OPERATOR(pg_catalog.=) $1::%s",
+						 format_type_be_qualified(typid));
+		return;
+	}
+	if (run->skip_unmatchable)
+	{
+		appendStringInfo(q, " WHERE %s(", run->key_function);
+		TpAppendColumn(q, in, TP_T_BIZIBLE_ID);
+		appendStringInfoString(q, ") IS NOT NULL AND i.is_deleted IS NOT TRUE");
+	}
+	if (!ordered)
+		return;
+	appendStringInfoString(q, " ORDER BY ");
+	append_key(q, run, in, TP_T_BIZIBLE_ID);
+	appendStringInfoString(q, " NULLS LAST");
+}
+
+/* A text column (SPI column number) as a palloc'd C string, or NULL. */
+char *
+TpGetText(HeapTuple tup, TupleDesc desc, int spi_col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, spi_col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Read one row of the tasks query into a TpTaskRow (strings in the current context). */
+void
+TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d;
+
+	memset(t, 0, sizeof(TpTaskRow));
+	t->bizible_key = TpGetText(tup, desc, TP_T_COUNT + 1);
+	t->task_id = TpGetText(tup, desc, TP_T_TASK_ID + 1);
+	d = SPI_getbinval(tup, desc, TP_T_OCCURRED_AT + 1, &isnull);
+	t->occurred_null = isnull;
+	t->occurred_at = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, TP_T_IS_DELETED + 1, &isnull);
+	t->is_deleted = isnull ? false : DatumGetBool(d);
+	t->deleted_null = isnull;
+	t->type = TpGetText(tup, desc, TP_T_TYPE + 1);
+	t->person_id = TpGetText(tup, desc, TP_T_PERSON_ID + 1);
+	t->phone = TpGetText(tup, desc, TP_T_PHONE + 1);
+	t->subject = TpGetText(tup, desc, TP_T_SUBJECT + 1);
+}
+
+/* Raise the error for a NULL where a value is required. */
+void
+TpNullColumnError(const TpInput *in, const char *column, const char *row_kind,
+				  const char *row_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("column \"%s\" of relation \"%s\" is NULL for %s %s",
+					column, in->display_name, row_kind,
+					row_id ? quote_literal_cstr(row_id) : "with a NULL id"),
+			 errhint("touchpoint needs a value here; filter or fill such rows in a view.")));
+}
+
+/*
+ * A text Datum as bytes without copying when it is stored plainly;
+ * compressed or out-of-line values are expanded in row_ctx (and *used set,
+ * so that the caller resets it before the next row).
+ */
+text *
+TpPlainText(Datum d, MemoryContext row_ctx, bool *used)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v))
+	{
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+
+		v = pg_detoast_datum_packed(v);
+		MemoryContextSwitchTo(old);
+		*used = true;
+	}
+	return (text *) v;
+}
+
+/*
+ * Normalise a BizibleId (tp_normalize_bizible_id) into *buf, grown in ctx as
+ * needed; returns the key's length, 0 when the id is missing.
+ */
+int
+TpNormaliseKey(text *raw, char **buf, int *buflen, MemoryContext ctx)
+{
+	int			rawlen = VARSIZE_ANY_EXHDR(raw);
+
+	if (rawlen > *buflen)
+	{
+		if (*buf != NULL)
+			pfree(*buf);
+		*buflen = Max(rawlen, 64);
+		*buf = MemoryContextAlloc(ctx, *buflen);
+	}
+	return tp_normalize_bizible_id(VARDATA_ANY(raw), rawlen, *buf);
 }
 
 /* Open a read-only, no-scroll cursor over query with its parameters. */
@@ -315,34 +687,34 @@ TpStreamClose(TpStream *stream)
 }
 
 /*
- * Can these columns be read straight from the heap, bypassing the executor?
- * Only from a plain table without inheritance children and without
- * row-level security for this user (RLS needs the executor), each column
- * stored exactly as the engine reads it:
- * types[c], where TEXTOID also takes varchar and a domain counts as its base
- * type.  Privileges were checked by TpCheckInput.  Fills attnums[0..n).
+ * Can the input be read straight from the heap, bypassing the executor?
+ * Only a plain table without inheritance children and without row-level
+ * security for this user (RLS needs the executor), each column stored
+ * exactly as the engine reads it: text (or varchar, or a domain over
+ * them) for every text-like kind, timestamptz and boolean as such.
+ * Privileges were checked by TpCheckColumns; the columns are at attnums.
  */
 bool
-TpHeapReadable(Oid relid, const char *const *columns, const Oid *types, int ncolumns,
-			   AttrNumber *attnums)
+TpHeapReadable(const TpInput *input)
 {
 	int			c;
 
-	if (get_rel_relkind(relid) != RELKIND_RELATION)
+	if (input->relkind != RELKIND_RELATION)
 		return false;
 	/* an inheritance parent's rows include its children's: SQL reads those */
-	if (has_subclass(relid))
+	if (has_subclass(input->relid))
 		return false;
-	if (check_enable_rls(relid, InvalidOid, true) != RLS_NONE)
+	if (check_enable_rls(input->relid, InvalidOid, true) != RLS_NONE)
 		return false;
-	for (c = 0; c < ncolumns; c++)
+	for (c = 0; c < input->desc->ncolumns; c++)
 	{
-		AttrNumber	attnum = get_attnum(relid, columns[c]);
-		Oid			type = getBaseType(get_atttype(relid, attnum));
+		TpColumnKind kind = input->desc->columns[c].kind;
+		Oid			want = kind == TP_COL_TIMESTAMPTZ ? TIMESTAMPTZOID :
+			kind == TP_COL_BOOL ? BOOLOID : TEXTOID;
+		Oid			type = getBaseType(get_atttype(input->relid, input->attnums[c]));
 
-		if (type != types[c] && !(types[c] == TEXTOID && type == VARCHAROID))
+		if (type != want && !(want == TEXTOID && type == VARCHAROID))
 			return false;
-		attnums[c] = attnum;
 	}
 	return true;
 }

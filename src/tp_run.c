@@ -21,22 +21,8 @@
 
 #include "touchpoint.h"
 
-/* Positions of the columns in the sessions query. */
-#define SQ_KEY 1
-#define SQ_STARTED 2
-#define SQ_LAST 3
-#define SQ_ID 4
-#define SQ_WEB 5				/* first of the nine web columns */
-
-/* Positions in the tasks query. */
-#define TQ_KEY 1
-#define TQ_ID 2
-#define TQ_OCCURRED 3
-#define TQ_DELETED 4
-#define TQ_TYPE 5
-#define TQ_PERSON 6
-#define TQ_PHONE 7
-#define TQ_SUBJECT 8
+/* SPI column of a sessions-query column (the description's position + 1). */
+#define SQ(col) ((col) + 1)
 
 /* A session row while a group is being loaded (sorted as a unit). */
 typedef struct LoadedRow
@@ -59,16 +45,6 @@ typedef struct DriverState
 	TpLoadedGroup group;		/* group.key NULL: nothing loaded yet */
 } DriverState;
 
-/* Read a text column as a palloc'd C string, or NULL. */
-static char *
-get_text(HeapTuple tup, TupleDesc desc, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
 /* Bytewise comparison of a text datum with a C string (COLLATE "C" order). */
 static int
 compare_key(HeapTuple tup, TupleDesc desc, int col, const char *key)
@@ -90,105 +66,10 @@ compare_key(HeapTuple tup, TupleDesc desc, int col, const char *key)
 	return (len > keylen) - (len < keylen);
 }
 
-/* Build the SELECT list and FROM of a sessions query. */
-static void
-build_session_query(StringInfo q, TpRun *run, bool probe)
-{
-	TpInput    *in = &run->sessions;
-	int			w;
-
-	appendStringInfo(q, "SELECT %s(", run->key_function);
-	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\", ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-	appendStringInfoString(q, ", ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "last_activity_at"));
-	appendStringInfoString(q, ", ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
-	if (run->with_web_data)
-		for (w = 0; w < 9; w++)
-		{
-			appendStringInfoString(q, ", ");
-			TpAppendColumn(q, in, TpColumnIndex(in, tp_web_columns[w]));
-		}
-	appendStringInfo(q, " FROM %s i WHERE %s(", in->qualified_name, run->key_function);
-	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	if (probe)
-		appendStringInfoString(q, ") COLLATE pg_catalog.\"C\" OPERATOR(pg_catalog.=) $1");
-	else
-	{
-		appendStringInfoString(q, ") IS NOT NULL ORDER BY ");
-		appendStringInfo(q, "%s(", run->key_function);
-		TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-		appendStringInfoString(q, ") COLLATE pg_catalog.\"C\", ");
-		TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-		appendStringInfoString(q, ", ");
-		TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
-		appendStringInfoString(q, " COLLATE pg_catalog.\"C\"");
-	}
-}
-
-/* Build the tasks query: all tasks sorted by id, or the one task. */
-void
-TpBuildTaskQuery(StringInfo q, TpRun *run, bool ordered)
-{
-	TpInput    *in = &run->tasks;
-	static const char *const cols[] = {
-		"task_id", "occurred_at", "is_deleted", "type", "person_id", "phone", "subject"
-	};
-	int			c;
-	int			key_col = TpColumnIndex(in, "bizible_id");
-
-	appendStringInfo(q, "SELECT %s(", run->key_function);
-	TpAppendColumn(q, in, key_col);
-	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\"");
-	for (c = 0; c < (int) lengthof(cols); c++)
-	{
-		appendStringInfoString(q, ", ");
-		TpAppendColumn(q, in, TpColumnIndex(in, cols[c]));
-	}
-	appendStringInfo(q, " FROM %s i", in->qualified_name);
-
-	if (run->single_task_id != NULL)
-	{
-		AttrNumber	attnum = get_attnum(in->relid, "task_id");
-		Oid			typid = get_atttype(in->relid, attnum);
-
-		/* Compare in the column's own type so its primary key index is used. */
-		appendStringInfo(q, " WHERE i.task_id OPERATOR(pg_catalog.=) $1::%s",
-						 format_type_be_qualified(typid));
-		return;
-	}
-	if (run->skip_unmatchable)
-	{
-		appendStringInfo(q, " WHERE %s(", run->key_function);
-		TpAppendColumn(q, in, key_col);
-		appendStringInfoString(q, ") IS NOT NULL AND i.is_deleted IS NOT TRUE");
-	}
-	if (!ordered)
-		return;
-	appendStringInfo(q, " ORDER BY %s(", run->key_function);
-	TpAppendColumn(q, in, key_col);
-	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\" NULLS LAST");
-}
-
 static int
 loaded_row_cmp(const void *a, const void *b)
 {
 	return tp_session_cmp(&((const LoadedRow *) a)->s, &((const LoadedRow *) b)->s);
-}
-
-/* Raise the error for a NULL where a value is required. */
-void
-TpNullColumnError(TpInput *in, const char *column, const char *row_kind,
-				  const char *row_id)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NOT_NULL_VIOLATION),
-			 errmsg("column \"%s\" of relation \"%s\" is NULL for %s %s",
-					column, in->display_name, row_kind,
-					row_id ? quote_literal_cstr(row_id) : "with a NULL id"),
-			 errhint("touchpoint needs a value here; filter or fill such rows in a view.")));
 }
 
 /* Add one session row (of the group being loaded) to rows[]. */
@@ -215,17 +96,17 @@ add_session_row(DriverState *st, LoadedRow **rows, int *n, int *cap,
 	r = &(*rows)[(*n)++];
 	memset(r, 0, sizeof(LoadedRow));
 
-	r->s.session_id = get_text(tup, desc, SQ_ID);
+	r->s.session_id = TpGetText(tup, desc, SQ(TP_S_SESSION_ID));
 	if (r->s.session_id == NULL)
 		TpNullColumnError(&run->sessions, "session_id", "a session of BizibleId",
 						  st->group.key);
 
-	d = SPI_getbinval(tup, desc, SQ_STARTED, &isnull);
+	d = SPI_getbinval(tup, desc, SQ(TP_S_STARTED_AT), &isnull);
 	if (isnull)
 		TpNullColumnError(&run->sessions, "started_at", "session", r->s.session_id);
 	r->s.started_at = DatumGetTimestampTz(d);
 
-	d = SPI_getbinval(tup, desc, SQ_LAST, &isnull);
+	d = SPI_getbinval(tup, desc, SQ(TP_S_LAST_ACTIVITY_AT), &isnull);
 	r->d.last_activity_null = isnull;
 	r->d.last_activity_at = isnull ? 0 : DatumGetTimestampTz(d);
 
@@ -235,7 +116,7 @@ add_session_row(DriverState *st, LoadedRow **rows, int *n, int *cap,
 
 	if (run->with_web_data)
 		for (w = 0; w < 9; w++)
-			r->d.web[w] = get_text(tup, desc, SQ_WEB + w);
+			r->d.web[w] = TpGetText(tup, desc, SQ(TP_S_WEB + w));
 }
 
 /* Turn the loaded rows into the engine's group: sort if needed, build tree. */
@@ -303,7 +184,7 @@ load_group(DriverState *st, const char *key)
 			st->pending = NULL;
 			CHECK_FOR_INTERRUPTS();
 
-			cmp = compare_key(tup, desc, SQ_KEY, key);
+			cmp = compare_key(tup, desc, TpSessionsKeyColumn(st->run), key);
 			if (cmp < 0)
 				continue;		/* a BizibleId no remaining task carries */
 			if (cmp > 0)
@@ -337,28 +218,6 @@ load_group(DriverState *st, const char *key)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-/* Read one task row into a TpTaskRow (strings in the current context). */
-void
-TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc)
-{
-	bool		isnull;
-	Datum		d;
-
-	memset(t, 0, sizeof(TpTaskRow));
-	t->bizible_key = get_text(tup, desc, TQ_KEY);
-	t->task_id = get_text(tup, desc, TQ_ID);
-	d = SPI_getbinval(tup, desc, TQ_OCCURRED, &isnull);
-	t->occurred_null = isnull;
-	t->occurred_at = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, TQ_DELETED, &isnull);
-	t->is_deleted = isnull ? false : DatumGetBool(d);
-	t->deleted_null = isnull;
-	t->type = get_text(tup, desc, TQ_TYPE);
-	t->person_id = get_text(tup, desc, TQ_PERSON);
-	t->phone = get_text(tup, desc, TQ_PHONE);
-	t->subject = get_text(tup, desc, TQ_SUBJECT);
-}
-
 /*
  * Run one merge: every task of the input (or the one task of explain_call)
  * gets a status and, where it has one, its session, handed to run->emit.
@@ -388,12 +247,12 @@ TpRunMerge(TpRun *run)
 	if (run->single_task_id != NULL)
 	{
 		/* explain_call: sessions are probed per id, never scanned whole. */
-		build_session_query(&q, run, true);
+		TpBuildSessionsQuery(&q, run, TP_SQ_ONE_ID);
 		st.session_query = MemoryContextStrdup(caller_ctx, q.data);
 	}
 	else
 	{
-		build_session_query(&q, run, false);
+		TpBuildSessionsQuery(&q, run, TP_SQ_SORTED);
 		TpStreamOpen(&st.session_stream, q.data, 0, NULL, NULL);
 		st.session_stream_open = true;
 	}

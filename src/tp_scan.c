@@ -56,25 +56,6 @@
 /* Probe by BizibleId when sessions outnumber distinct ids this many times. */
 #define TP_PROBE_RATIO 64
 
-/* Columns of the sessions query (1-based), then the nine web columns. */
-#define SC_BIZIBLE 1
-#define SC_STARTED 2
-#define SC_LAST 3
-#define SC_ID 4
-#define SC_WEB 5
-#define SC_COUNT (SC_WEB + 9)
-
-/* The input column read as SC_* column c. */
-static const char *
-sc_column(int c)
-{
-	static const char *const first[] = {
-		NULL, "bizible_id", "started_at", "last_activity_at", "session_id"
-	};
-
-	return c < SC_WEB ? first[c] : tp_web_columns[c - SC_WEB];
-}
-
 /* A session that covered at least one call (the offer comes first). */
 typedef struct ScanSession
 {
@@ -100,64 +81,19 @@ estimated_rows(Oid relid)
 	return rows;
 }
 
-/* The sessions query: every session, or those that may cover a call ($1-$3). */
-static void
-build_sessions_query(StringInfo q, TpRun *run, bool probe)
-{
-	TpInput    *in = &run->sessions;
-	int			c;
-
-	appendStringInfoString(q, "SELECT ");
-	for (c = 1; c < SC_COUNT; c++)
-	{
-		if (c > 1)
-			appendStringInfoString(q, ", ");
-		TpAppendColumn(q, in, TpColumnIndex(in, sc_column(c)));
-	}
-	if (!probe)
-	{
-		appendStringInfo(q, " FROM %s i", in->qualified_name);
-		return;
-	}
-
-	/*
-	 * One index range per called id, like a LATERAL probe: the sessions of
-	 * that id that can cover one of its calls, started_at in (lo, hi] (no
-	 * lower bound for the last_activity anchor) -- and those without a start
-	 * or an id, which are an error for a called id however merge_calls reads
-	 * (the whole-table pass sees them too).
-	 */
-	appendStringInfo(q, " FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
-					 " pg_catalog.unnest($2::pg_catalog.timestamptz[]),"
-					 " pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS k(key, lo, hi)"
-					 " JOIN %s i ON %s(",
-					 in->qualified_name, run->key_function);
-	TpAppendColumn(q, in, TpColumnIndex(in, "bizible_id"));
-	appendStringInfoString(q, ") COLLATE pg_catalog.\"C\" OPERATOR(pg_catalog.=) k.key AND ((");
-	if (run->anchor == TP_ANCHOR_SESSION_START)
-	{
-		TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-		appendStringInfoString(q, " OPERATOR(pg_catalog.>) k.lo AND ");
-	}
-	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-	appendStringInfoString(q, " OPERATOR(pg_catalog.<=) k.hi) OR ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "started_at"));
-	appendStringInfoString(q, " IS NULL OR ");
-	TpAppendColumn(q, in, TpColumnIndex(in, "session_id"));
-	appendStringInfoString(q, " IS NULL)");
-}
-
 /*
  * One session row, wherever it comes from: an SPI tuple (any relation, read
  * by the executor as the caller) or a heap slot (a plain table read
- * directly).  get(row, column) returns the Datum of a SC_* column.
+ * directly).  row_get(row, column) returns the Datum of a column of the
+ * description (TP_S_*): SPI column column + 1, or heap attribute
+ * attnums[column].
  */
 typedef struct SessionRow
 {
 	HeapTuple	tuple;			/* SPI path */
 	TupleDesc	desc;
 	TupleTableSlot *slot;		/* direct path */
-	const AttrNumber *attnums;	/* SC_* -> attribute number, direct path */
+	const AttrNumber *attnums;	/* TP_S_* -> attribute number, direct path */
 	AttrNumber	deform_upto;	/* direct path: the last of the four columns every row needs */
 } SessionRow;
 
@@ -166,7 +102,7 @@ row_get(const SessionRow *row, int column, bool *isnull)
 {
 	if (row->slot != NULL)
 		return slot_getattr(row->slot, row->attnums[column], isnull);
-	return SPI_getbinval(row->tuple, row->desc, column, isnull);
+	return SPI_getbinval(row->tuple, row->desc, column + 1, isnull);
 }
 
 /* What one pass over the sessions needs. */
@@ -204,7 +140,7 @@ keep_session(PassState *st, const SessionRow *row, TimestampTz started_at,
 	for (w = 0; w < 10; w++)
 	{
 		bool		isnull;
-		Datum		d = row_get(row, w == 0 ? SC_ID : SC_WEB + w - 1, &isnull);
+		Datum		d = row_get(row, w == 0 ? TP_S_SESSION_ID : TP_S_WEB + w - 1, &isnull);
 
 		values[w] = isnull ? NULL : row_text(st, d);
 		if (values[w] != NULL)
@@ -240,12 +176,12 @@ null_session_column(PassState *st, const SessionRow *row, const char *key, int k
 {
 	bool		isnull;
 
-	(void) row_get(row, SC_ID, &isnull);
+	(void) row_get(row, TP_S_SESSION_ID, &isnull);
 	if (isnull)
 		TpNullColumnError(&st->run->sessions, "session_id", "a session of BizibleId",
 						  pnstrdup(key, keylen));
 	TpNullColumnError(&st->run->sessions, "started_at", "session",
-					  TextDatumGetCString(row_get(row, SC_ID, &isnull)));
+					  TextDatumGetCString(row_get(row, TP_S_SESSION_ID, &isnull)));
 }
 
 /* What every session needs before its id's calls are consulted. */
@@ -277,7 +213,7 @@ session_head(PassState *st, const SessionRow *row, SessionHead *head)
 	/* the four columns every row needs, deformed in one go */
 	if (row->slot != NULL)
 		slot_getsomeattrs(row->slot, row->deform_upto);
-	d = row_get(row, SC_BIZIBLE, &isnull);
+	d = row_get(row, TP_S_BIZIBLE_ID, &isnull);
 	if (isnull)
 		return false;
 	head->keylen = TpNormaliseKey(row_text(st, d), &st->keybuf, &st->keybuf_len, st->work_ctx);
@@ -285,10 +221,10 @@ session_head(PassState *st, const SessionRow *row, SessionHead *head)
 		return false;
 	head->hash = hash_bytes((const unsigned char *) st->keybuf, head->keylen);
 
-	(void) row_get(row, SC_ID, &head->id_null);
-	d = row_get(row, SC_STARTED, &head->start_null);
+	(void) row_get(row, TP_S_SESSION_ID, &head->id_null);
+	d = row_get(row, TP_S_STARTED_AT, &head->start_null);
 	head->started_at = head->start_null ? 0 : DatumGetTimestampTz(d);
-	d = row_get(row, SC_LAST, &head->last_null);
+	d = row_get(row, TP_S_LAST_ACTIVITY_AT, &head->last_null);
 	head->last_activity = head->last_null ? 0 : DatumGetTimestampTz(d);
 	head->end = tp_time_add(run->anchor == TP_ANCHOR_LAST_ACTIVITY && !head->last_null ?
 							head->last_activity : head->started_at, run->window);
@@ -359,22 +295,6 @@ consider_session(PassState *st, const SessionRow *row)
 		offer_session(st, row, &head);
 }
 
-/* Can the sessions be read straight from the heap (TpHeapReadable)? */
-static bool
-direct_scan_possible(TpRun *run, AttrNumber *attnums)
-{
-	const char *names[SC_COUNT];
-	Oid			types[SC_COUNT];
-	int			c;
-
-	for (c = 1; c < SC_COUNT; c++)
-	{
-		names[c] = sc_column(c);
-		types[c] = (c == SC_STARTED || c == SC_LAST) ? TIMESTAMPTZOID : TEXTOID;
-	}
-	return TpHeapReadable(run->sessions.relid, names + 1, types + 1, SC_COUNT - 1, attnums + 1);
-}
-
 /*
  * The index a direct probe walks: a valid btree of the sessions table on
  * (bizible_key(bizible_id) COLLATE "C", started_at, ...) with the default
@@ -410,7 +330,7 @@ find_probe_index(TpRun *run, Relation rel, const AttrNumber *attnums)
 		if (irel->rd_rel->relam == BTREE_AM_OID && idx->indisvalid && idx->indisready &&
 			idx->indislive && !too_new &&
 			idx->indnkeyatts >= 2 && idx->indkey.values[0] == 0 &&
-			idx->indkey.values[1] == attnums[SC_STARTED] &&
+			idx->indkey.values[1] == attnums[TP_S_STARTED_AT] &&
 			irel->rd_indcollation[0] == C_COLLATION_OID &&
 			irel->rd_opfamily[0] == get_opclass_family(GetDefaultOpClass(TEXTOID, BTREE_AM_OID)) &&
 			irel->rd_opfamily[1] == get_opclass_family(GetDefaultOpClass(TIMESTAMPTZOID, BTREE_AM_OID)) &&
@@ -423,7 +343,7 @@ find_probe_index(TpRun *run, Relation rel, const AttrNumber *attnums)
 			{
 				Node	   *arg = linitial(((FuncExpr *) first)->args);
 
-				usable = IsA(arg, Var) && ((Var *) arg)->varattno == attnums[SC_BIZIBLE];
+				usable = IsA(arg, Var) && ((Var *) arg)->varattno == attnums[TP_S_BIZIBLE_ID];
 			}
 		}
 		index_close(irel, AccessShareLock);
@@ -491,16 +411,16 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	 * that started long before may have been active until just before the
 	 * call.
 	 */
-	whole_id = !TupleDescAttr(desc, attnums[SC_STARTED] - 1)->attnotnull ||
-		!TupleDescAttr(desc, attnums[SC_ID] - 1)->attnotnull;
+	whole_id = !TupleDescAttr(desc, attnums[TP_S_STARTED_AT] - 1)->attnotnull ||
+		!TupleDescAttr(desc, attnums[TP_S_SESSION_ID] - 1)->attnotnull;
 	nkeys = whole_id ? 1 : run->anchor == TP_ANCHOR_SESSION_START ? 3 : 2;
 	/* the number of keys is fixed at the start (index_rescan copies that many) */
 	scan = index_beginscan(rel, irel, GetActiveSnapshot(), nkeys, 0);
 	memset(&row, 0, sizeof(row));
 	row.slot = slot;
 	row.attnums = attnums;
-	row.deform_upto = Max(Max(attnums[SC_BIZIBLE], attnums[SC_ID]),
-						  Max(attnums[SC_STARTED], attnums[SC_LAST]));
+	row.deform_upto = Max(Max(attnums[TP_S_BIZIBLE_ID], attnums[TP_S_SESSION_ID]),
+						  Max(attnums[TP_S_STARTED_AT], attnums[TP_S_LAST_ACTIVITY_AT]));
 
 	/* in index order, so that successive descents share their upper pages */
 	sorted = palloc_extended(sizeof(KeyEntry *) * Max(index->nentries, 1), MCXT_ALLOC_HUGE);
@@ -626,8 +546,8 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	memset(&row, 0, sizeof(row));
 	row.slot = slot;
 	row.attnums = attnums;
-	row.deform_upto = Max(Max(attnums[SC_BIZIBLE], attnums[SC_ID]),
-						  Max(attnums[SC_STARTED], attnums[SC_LAST]));
+	row.deform_upto = Max(Max(attnums[TP_S_BIZIBLE_ID], attnums[TP_S_SESSION_ID]),
+						  Max(attnums[TP_S_STARTED_AT], attnums[TP_S_LAST_ACTIVITY_AT]));
 	batch_row = row;
 	batch_row.slot = batch_slot;
 	for (;;)
@@ -692,7 +612,7 @@ TpRunMergeScan(TpRun *run)
 	int		   *order;
 	int64	   *times;
 	PassState	st;
-	AttrNumber	attnums[SC_COUNT];
+	const AttrNumber *attnums = run->sessions.attnums;
 	int			nestlevel;
 	double		session_rows;
 	bool		probe;
@@ -717,14 +637,14 @@ TpRunMergeScan(TpRun *run)
 		(run->strategy == TP_STRATEGY_AUTO && session_rows > 0 &&
 		 (double) index.nentries * TP_PROBE_RATIO < session_rows);
 	initStringInfo(&q);
-	build_sessions_query(&q, run, probe);
+	TpBuildSessionsQuery(&q, run, probe ? TP_SQ_CALL_RANGES : TP_SQ_ALL);
 	memset(&st, 0, sizeof(st));
 	st.run = run;
 	st.index = &index;
 	st.work_ctx = work_ctx;
 	st.row_ctx = row_ctx;
 	direct = index.nentries > 0 && run->strategy != TP_STRATEGY_SCAN_SPI &&
-		direct_scan_possible(run, attnums);
+		TpHeapReadable(&run->sessions);
 	done = false;
 	if (direct && !probe)
 	{

@@ -464,24 +464,51 @@ emit_explanation(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 
 /* ---- the functions ---- */
 
+/*
+ * The call as the user would write it, for hints: "schema.function(" and,
+ * after the relations, the window argument and ")".
+ */
+static void
+call_text(FunctionCallInfo fcinfo, int argno, const char *schema, const char *function,
+		  char **prefix, char **suffix)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s.%s(", quote_identifier(schema), function);
+	if (argno > 0)
+		appendStringInfo(&buf, "%s, ",
+						 quote_literal_cstr(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+	*prefix = buf.data;
+	if (PG_ARGISNULL(argno + 2))
+		*suffix = pstrdup(")");
+	else
+		*suffix = psprintf(", interval %s)",
+						   quote_literal_cstr(DatumGetCString(DirectFunctionCall1(interval_out,
+																			  PG_GETARG_DATUM(argno + 2)))));
+}
+
 /* Set up a run from the (sessions, tasks, window) arguments at argno.. */
 static void
-init_run(TpRun *run, FunctionCallInfo fcinfo, int argno, EmitState *es)
+init_run(TpRun *run, FunctionCallInfo fcinfo, int argno, const char *function, EmitState *es)
 {
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	char	   *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	char	   *call_prefix;
+	char	   *call_suffix;
 
 	memset(run, 0, sizeof(TpRun));
 	TpCheckSettings();
-	run->key_function = psprintf("%s.bizible_key",
-								 quote_identifier(get_namespace_name(nsp)));
+	run->key_function = psprintf("%s.bizible_key", quote_identifier(schema));
 	run->window = TpResolveWindow(PG_ARGISNULL(argno + 2) ? NULL :
 								  PG_GETARG_INTERVAL_P(argno + 2));
 	run->anchor = (TpWindowAnchor) tp_window_anchor;
 	run->strategy = (TpStrategy) tp_merge_strategy;
-	TpCheckInput(&run->sessions, PG_GETARG_DATUM(argno), PG_ARGISNULL(argno),
-				 "sessions", tp_session_columns, tp_session_ncolumns);
-	TpCheckInput(&run->tasks, PG_GETARG_DATUM(argno + 1), PG_ARGISNULL(argno + 1),
-				 "tasks", tp_task_columns, tp_task_ncolumns);
+	TpOpenInput(&run->sessions, &tp_session_input, PG_GETARG_DATUM(argno), PG_ARGISNULL(argno));
+	TpOpenInput(&run->tasks, &tp_task_input, PG_GETARG_DATUM(argno + 1), PG_ARGISNULL(argno + 1));
+	call_text(fcinfo, argno, schema, function, &call_prefix, &call_suffix);
+	TpCheckSwapped(&run->sessions, &run->tasks, function, call_prefix, call_suffix);
+	TpCheckColumns(&run->sessions);
+	TpCheckColumns(&run->tasks);
 
 	TpInitMaterializedSRF(fcinfo);
 	es->rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -498,7 +525,7 @@ tp_merge_calls(PG_FUNCTION_ARGS)
 	TpRun		run;
 	EmitState	es;
 
-	init_run(&run, fcinfo, 0, &es);
+	init_run(&run, fcinfo, 0, "merge_calls", &es);
 	run.with_web_data = true;
 	run.skip_unmatchable = true;
 	run.emit = emit_touchpoint;
@@ -516,7 +543,7 @@ tp_explain_calls(PG_FUNCTION_ARGS)
 	TpRun		run;
 	EmitState	es;
 
-	init_run(&run, fcinfo, 0, &es);
+	init_run(&run, fcinfo, 0, "explain_calls", &es);
 	run.emit = emit_explanation;
 	TpRunMerge(&run);
 	return (Datum) 0;
@@ -533,7 +560,7 @@ tp_explain_call(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"task_id\" must not be NULL")));
-	init_run(&run, fcinfo, 1, &es);
+	init_run(&run, fcinfo, 1, "explain_call", &es);
 	run.single_task_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	run.emit = emit_explanation;
 	TpRunMerge(&run);
