@@ -223,7 +223,7 @@ UPDATE touchpoint.custom_model SET weight = 30 WHERE position OPERATOR(pg_catalo
 SELECT touchpoint.refresh();
 UPDATE touchpoint.custom_model SET weight = 22.5 WHERE position OPERATOR(pg_catalog.=) 'FT';
 SELECT touchpoint.schedule_refresh();
-SELECT touchpoint.classify_channel(touchpoint.channel_rules_array(), 'email', NULL, NULL, NULL, NULL) AS classified;
+SELECT touchpoint.classify_channel(touchpoint_internal.channel_rules_array(), 'email', NULL, NULL, NULL, NULL) AS classified;
 RESET search_path;
 
 -- None of the look-alikes ran.

@@ -55,23 +55,26 @@ INSERT INTO calls VALUES
     ('explain_calls',        'SELECT * FROM touchpoint.explain_calls()'),
     ('explain_call',         'SELECT * FROM touchpoint.explain_call(''t-emea-1'')'),
     ('refresh',              'SELECT * FROM touchpoint.refresh()'),
-    ('refresh_view',         'SELECT touchpoint.refresh_view(''touchpoint.touchpoints'')'),
-    ('check_custom_model',   'SELECT touchpoint.check_custom_model()'),
-    ('channel_rules_array',  'SELECT touchpoint.channel_rules_array()'),
+    -- the extension's helpers (schema touchpoint_internal)
+    ('refresh_view',         'SELECT touchpoint_internal.refresh_view(''touchpoint.touchpoints'')'),
+    ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
+    ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
+    ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
+    ('pg_cron_state',        'SELECT * FROM touchpoint_internal.pg_cron_state()'),
+    ('raise_pg_cron_unavailable', 'SELECT touchpoint_internal.raise_pg_cron_unavailable(''not_here'', ''postgres'', ''* * * * *'')'),
     ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),
     ('unschedule_refresh',   'SELECT touchpoint.unschedule_refresh()'),
-    ('require_pg_cron',      'SELECT touchpoint.require_pg_cron(''* * * * *'')'),
     -- functions of their arguments only: nothing to protect
     ('bizible_key',          'SELECT touchpoint.bizible_key('' EMEA-1 '')'),
     ('channel_rule_matches', 'SELECT touchpoint.channel_rule_matches(''*mail*'', ''email'')'),
     ('classify_channel',     'SELECT touchpoint.classify_channel(ARRAY[[''Email'', NULL, ''email'', NULL, NULL, NULL, NULL]], ''email'', NULL, NULL, NULL, NULL)'),
-    ('credit_share',         'SELECT touchpoint.credit_share(30, 90, 3)'),
-    ('refresh_job_name',     'SELECT touchpoint.refresh_job_name()'),
+    ('credit_share',         'SELECT touchpoint_internal.credit_share(30, 90, 3)'),
+    ('refresh_job_name',     'SELECT touchpoint_internal.refresh_job_name()'),
     -- a trigger function: only its trigger calls it
     ('custom_model_upsert',  'SELECT 1 WHERE false');
 GRANT SELECT ON calls TO PUBLIC;
 SELECT p.proname AS function_not_covered
-FROM pg_proc p WHERE p.pronamespace = 'touchpoint'::regnamespace
+FROM pg_proc p WHERE p.pronamespace IN ('touchpoint'::regnamespace, 'touchpoint_internal'::regnamespace)
   AND p.proname NOT IN (SELECT function_name FROM calls)
 ORDER BY 1;
 

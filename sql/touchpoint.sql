@@ -923,10 +923,13 @@ $$;
 /*
  * Where pg_cron stands, seen from this database:
  *   here     the pg_cron extension is created in this database
- *   not_here pg_cron is loaded but created (or to be created) in another
- *            database, cron.database_name: jobs must be made there
+ *   not_here pg_cron is loaded and keeps its jobs in another database,
+ *            cron.database_name: jobs must be made there
+ *   hidden   pg_cron is loaded, but only a superuser (or pg_read_all_settings)
+ *            may read cron.database_name, so which database is unknown
+ *   create   pg_cron is loaded for this database but not created in it
  *   missing  pg_cron's library is not loaded in this server
- * Returns the state and that database's name.
+ * Returns the state and pg_cron's database when known.
  */
 CREATE FUNCTION touchpoint_internal.pg_cron_state(OUT state pg_catalog.text, OUT cron_database pg_catalog.text)
 RETURNS record
@@ -934,15 +937,22 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    cron_database := pg_catalog.current_setting('cron.database_name', true);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
         state := 'here';
-    ELSIF cron_database IS NOT NULL AND cron_database OPERATOR(pg_catalog.<>) pg_catalog.current_database() THEN
-        state := 'not_here';
-    ELSIF cron_database IS NOT NULL THEN
-        state := 'create';          -- loaded, meant for this database, not created yet
-    ELSE
+        RETURN;
+    END IF;
+    BEGIN
+        cron_database := pg_catalog.current_setting('cron.database_name', true);
+    EXCEPTION WHEN insufficient_privilege THEN
+        state := 'hidden';   -- pg_cron marks the setting superuser-only
+        RETURN;
+    END;
+    IF cron_database IS NULL THEN
         state := 'missing';
+    ELSIF cron_database OPERATOR(pg_catalog.<>) pg_catalog.current_database() THEN
+        state := 'not_here';
+    ELSE
+        state := 'create';
     END IF;
 END
 $$;
@@ -957,7 +967,15 @@ AS $$
 DECLARE
     pg_major int := pg_catalog.current_setting('server_version_num')::int OPERATOR(pg_catalog./) 10000;
 BEGIN
-    IF state OPERATOR(pg_catalog.=) 'not_here' THEN
+    IF state OPERATOR(pg_catalog.=) 'hidden' THEN
+        RAISE EXCEPTION 'the pg_cron extension is not created in database "%"', pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'pg_cron keeps its jobs in the database named by cron.database_name, which only a superuser can read (SHOW cron.database_name).',
+                  HINT = pg_catalog.format('Connected to that database as the role that owns touchpoint''s relations here, run: '
+                                           'CREATE EXTENSION IF NOT EXISTS pg_cron; SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                           touchpoint_internal.refresh_job_name(true), schedule,
+                                           'SELECT @extschema@.refresh()', pg_catalog.current_database());
+    ELSIF state OPERATOR(pg_catalog.=) 'not_here' THEN
         RAISE EXCEPTION 'pg_cron runs its jobs from database "%", not from "%"', cron_database, pg_catalog.current_database()
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'cron.database_name names the one database where pg_cron keeps its jobs; a job there can run in any database.',
@@ -1023,12 +1041,15 @@ DECLARE
     removed bigint;
 BEGIN
     cron := touchpoint_internal.pg_cron_state();
-    IF cron.state OPERATOR(pg_catalog.=) 'not_here' THEN
-        RAISE EXCEPTION 'pg_cron keeps its jobs in database "%", where this database cannot see them', cron.cron_database
+    IF cron.state OPERATOR(pg_catalog.=) ANY (ARRAY['not_here', 'hidden']) THEN
+        RAISE EXCEPTION 'pg_cron keeps its jobs in database %, where this database cannot see them',
+                        COALESCE('"' OPERATOR(pg_catalog.||) cron.cron_database OPERATOR(pg_catalog.||) '"', '(cron.database_name)')
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = pg_catalog.format('Connected to database "%s", run: SELECT cron.unschedule(jobid) FROM cron.job '
+                  HINT = pg_catalog.format('Connected to %s, run: SELECT cron.unschedule(jobid) FROM cron.job '
                                            'WHERE jobname IN (%L, %L) AND database = %L;',
-                                           cron.cron_database, touchpoint_internal.refresh_job_name(),
+                                           COALESCE('database "' OPERATOR(pg_catalog.||) cron.cron_database OPERATOR(pg_catalog.||) '"',
+                                                    'the database that SHOW cron.database_name names'),
+                                           touchpoint_internal.refresh_job_name(),
                                            touchpoint_internal.refresh_job_name(true), pg_catalog.current_database());
     ELSIF cron.state OPERATOR(pg_catalog.<>) 'here' THEN
         RETURN false;     -- without pg_cron in this database no job can exist
@@ -1193,7 +1214,7 @@ COMMENT ON FUNCTION touchpoint_internal.check_refresh_privilege() IS
 COMMENT ON FUNCTION touchpoint_internal.refresh_job_name(pg_catalog.bool) IS
 'the pg_cron job name of this database''s refresh';
 COMMENT ON FUNCTION touchpoint_internal.pg_cron_state() IS
-'here, not_here, create or missing: where pg_cron stands, seen from this database';
+'here, not_here, hidden, create or missing: where pg_cron stands, seen from this database';
 COMMENT ON FUNCTION touchpoint_internal.raise_pg_cron_unavailable(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
 'the error that says how to schedule the refresh when pg_cron cannot be used from here';
 
