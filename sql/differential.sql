@@ -327,7 +327,8 @@ ANALYZE diff.rt;
 CREATE TABLE diff.ref_e (task_id text, status text, session_id text, nearest_session_id text,
                          nearest_session_started_at timestamptz, gap interval);
 CREATE TABLE diff.eng_e (task_id text, status text, session_id text, nearest_session_id text,
-                         nearest_session_started_at timestamptz, gap interval, detail text);
+                         nearest_session_started_at timestamptz, gap interval, detail text,
+                         gap_seconds float8);
 CREATE TABLE diff.ref_m AS SELECT * FROM touchpoint.merge_calls('diff.sessions', 'diff.tasks', NULL) WITH NO DATA;
 CREATE TABLE diff.eng_m AS SELECT * FROM touchpoint.merge_calls('diff.sessions', 'diff.tasks', NULL) WITH NO DATA;
 CREATE TABLE diff.runs (run serial, inputs text, timezone text, win interval, window_arg interval, anchor text,
@@ -348,6 +349,11 @@ DECLARE
 BEGIN
     TRUNCATE diff.ref_e, diff.eng_e, diff.ref_m, diff.eng_m;
     INSERT INTO diff.eng_e SELECT * FROM touchpoint.explain_calls(p_sessions, p_tasks, p_win);
+    -- gap_seconds is gap in seconds, NULL exactly when gap is
+    IF EXISTS (SELECT FROM diff.eng_e
+               WHERE gap_seconds IS DISTINCT FROM extract(epoch FROM gap)::float8) THEN
+        RAISE EXCEPTION 'gap_seconds differs from extract(epoch from gap)';
+    END IF;
     INSERT INTO diff.eng_m SELECT * FROM touchpoint.merge_calls(p_sessions, p_tasks, p_win);
 
     -- rules 2-4 and 6

@@ -136,6 +136,30 @@ DROP TABLE e_plain_sessions, e_plain_tasks, e_plain_tasks_null_time, e_plain_tas
     e_plain_tasks_null_id;
 DROP FUNCTION e_plain_try(text);
 
+-- Every missing column at once, each with a line of the mapping view of
+-- the right type (a NULL of that type, false for is_deleted, a real column
+-- where touchpoint needs a value in every row).
+CREATE VIEW e_few_task_cols AS SELECT task_id, bizible_id, type, occurred_at FROM touchpoint.tasks;
+CREATE VIEW e_few_session_cols AS SELECT bizible_id, channel FROM touchpoint.sessions;
+SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_few_task_cols');
+SELECT * FROM touchpoint.explain_calls('e_few_session_cols', 'touchpoint.tasks');
+-- an ill-typed column still gets its own error (relation, column, both types)
+CREATE VIEW e_few_and_bad AS SELECT task_id, bizible_id, type, subject, phone, person_id,
+    occurred_at::date AS occurred_at, is_deleted FROM touchpoint.tasks;
+SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'e_few_and_bad');
+
+-- Arguments in the wrong order (tasks first): recognised, with the call in
+-- the right order, for each function.
+SELECT * FROM touchpoint.merge_calls('touchpoint.tasks', 'touchpoint.sessions');
+SELECT * FROM touchpoint.explain_calls('touchpoint.tasks', 'touchpoint.sessions', interval '45 minutes');
+SELECT * FROM touchpoint.explain_call('t-doc', 'touchpoint.tasks', 'touchpoint.sessions');
+-- the tasks given alone, as the sessions (the tasks argument then defaults
+-- to touchpoint.tasks): both relations are tasks, so swapping would not
+-- help; the missing columns are named
+SELECT * FROM touchpoint.merge_calls('touchpoint.tasks');
+SELECT state, message FROM regress_try($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.sessions')$$);
+DROP VIEW e_few_task_cols, e_few_session_cols, e_few_and_bad;
+
 DROP VIEW e_no_time, e_date_time, e_naive_time, e_int_deleted, e_array_id, e_no_channel,
     e_null_time, e_null_deleted, e_null_start;
 DROP TABLE e_seq_src;

@@ -74,3 +74,21 @@ SELECT relname, seq_scan, idx_scan > 0 AS used_index
 FROM pg_stat_xact_user_tables WHERE relname IN ('big_sessions', 'big_tasks') ORDER BY 1;
 COMMIT;
 DROP TABLE big_sessions, big_tasks;
+
+-- gap_seconds: the gap as a number of seconds (what a BI tool can load),
+-- NULL exactly when gap is, for every row explained above.
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE gap_seconds IS NOT DISTINCT FROM extract(epoch FROM gap)::float8) AS agree,
+       count(gap_seconds) AS with_gap
+FROM touchpoint.explain_calls();
+SELECT task_id, gap, gap_seconds FROM touchpoint.explain_calls()
+WHERE gap IS NOT NULL ORDER BY task_id LIMIT 5;
+
+-- The sentences name the zone of each clock time, as timestamptz prints it
+-- for that instant (the session's TimeZone): UTC, a daylight-saving
+-- abbreviation, a numeric offset where the zone has no abbreviation.
+SET timezone = 'America/Los_Angeles';
+SELECT detail FROM touchpoint.explain_call('t-doc');
+SET timezone = 'Asia/Kathmandu';
+SELECT detail FROM touchpoint.explain_call('t-doc');
+SET timezone = 'UTC';

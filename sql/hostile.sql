@@ -491,7 +491,7 @@ FROM touchpoint.merge_calls('hostile.big_s', 'hostile.big_t') ORDER BY task_id C
 -- explain_calls: statuses, and the sentences hold the 1 MB ids whole
 SELECT left(e.task_id, 8) AS task_id, e.status, length(e.session_id) AS session_len, e.gap,
        e.detail = CASE e.status
-           WHEN 'merged' THEN format('call at %s came %s after session %s started at 12:00; the window is 30 min, so the call is merged with it%s',
+           WHEN 'merged' THEN format('call at %s UTC came %s after session %s started at 12:00 UTC; the window is 30 min, so the call is merged with it%s',
                                      to_char(t.occurred_at, 'HH24:MI'), CASE WHEN t.task_id = 't-big-blank' THEN '15 min' ELSE '10 min' END,
                                      upper(r.v), CASE WHEN t.task_id = 't-big-blank' THEN '; the task type is blank, so the touchpoint reads Web Visit' ELSE '' END)
            ELSE format('no web session carries BizibleId %s; the call becomes a touchpoint of its own without web data', r.v || 'z') END AS detail_as_expected,
@@ -646,6 +646,15 @@ SELECT task_id, status, nearest_session_id,
                     ELSE detail LIKE 'call at % came 109203527 days 23 h before session gs-hi started at %' END AS detail_says_so,
        detail NOT LIKE '%-4713-%' AS bc_year_as_sql_writes_it
 FROM touchpoint.explain_calls('hostile.gap_s', 'hostile.gap_t') ORDER BY task_id COLLATE "C";
+-- gap_seconds over the whole calendar: the float8 nearest to extract(epoch
+-- from gap) (which is exact), never wrapped; NULL exactly where gap is (a
+-- call or session at infinity).
+SELECT task_id, gap_seconds, gap_seconds = extract(epoch FROM gap)::float8 AS equals_epoch
+FROM touchpoint.explain_calls('hostile.gap_s', 'hostile.gap_t') ORDER BY task_id COLLATE "C";
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE gap_seconds IS NOT DISTINCT FROM extract(epoch FROM gap)::float8) AS gap_seconds_agree,
+       count(*) FILTER (WHERE gap IS NULL) AS null_gaps
+FROM touchpoint.explain_calls('hostile.ext_s', 'hostile.ext_t');
 -- DISCREPANCY (last activity at infinity).  Under the last_activity anchor
 -- xs-la-inf (started 2026-03-02 12:00, last active 'infinity') covers the
 -- call xt-la of 2030 -- a call *during* the session, before its last

@@ -183,3 +183,58 @@ RESET touchpoint.window_anchor;
 RESET touchpoint.merge_strategy;
 DROP FUNCTION edge_run(boolean);
 DROP TABLE edge_sessions, edge_tasks;
+
+-- A user's sessions table with many rows, few calls, and only an index on
+-- the raw bizible_id: merge_calls and explain_calls read every session and
+-- say so once, with the exact CREATE INDEX that lets them read only the
+-- sessions of the called ids.  After it, the probe walks that index (no
+-- sequential scan of the table) and nothing is said.
+CREATE TABLE my_sessions (session_id text PRIMARY KEY, bizible_id text NOT NULL,
+    started_at timestamptz NOT NULL, last_activity_at timestamptz, channel text, subchannel text,
+    source text, medium text, campaign text, ad_content text, keyword text, landing_page text,
+    referrer_page text);
+CREATE INDEX my_sessions_raw_id ON my_sessions (bizible_id);
+INSERT INTO my_sessions (session_id, bizible_id, started_at)
+SELECT 'ms' || g, 'mb' || (g % 5000), timestamptz '2026-01-01 00:00+00' + g * interval '1 minute'
+FROM generate_series(1, 20000) g;
+CREATE TABLE my_tasks (LIKE touchpoint.tasks INCLUDING ALL);
+INSERT INTO my_tasks (task_id, bizible_id, type, occurred_at)
+SELECT 'mt' || g, 'MB' || g, 'Call', timestamptz '2026-01-01 00:05+00' + g * interval '1 minute'
+FROM generate_series(1, 3) g;
+ANALYZE my_sessions;
+ANALYZE my_tasks;
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT task_id, session_id FROM touchpoint.merge_calls('my_sessions', 'my_tasks') ORDER BY task_id;
+SELECT task_id, status, session_id FROM touchpoint.explain_calls('my_sessions', 'my_tasks') ORDER BY task_id;
+SELECT seq_scan > 0 AS read_whole_table FROM pg_stat_xact_user_tables WHERE relname = 'my_sessions';
+COMMIT;
+-- not when the strategy is forced, nor for a view over the same table
+SET touchpoint.merge_strategy = 'probe';
+SELECT count(session_id) AS merged FROM touchpoint.merge_calls('my_sessions', 'my_tasks');
+RESET touchpoint.merge_strategy;
+CREATE VIEW my_sessions_v AS SELECT * FROM my_sessions;
+SELECT count(session_id) AS merged FROM touchpoint.merge_calls('my_sessions_v', 'my_tasks');
+-- nor for a small table (below 10,000 estimated rows)
+CREATE TABLE my_small_sessions AS SELECT * FROM my_sessions ORDER BY session_id LIMIT 5000;
+ANALYZE my_small_sessions;
+SELECT count(session_id) AS merged FROM touchpoint.merge_calls('my_small_sessions', 'my_tasks');
+DROP TABLE my_small_sessions;
+-- the statement of the NOTICE, as printed
+CREATE INDEX ON public.my_sessions ((touchpoint.bizible_key(bizible_id) COLLATE "C"), started_at);
+SELECT pg_stat_force_next_flush();
+BEGIN;
+SELECT task_id, session_id FROM touchpoint.merge_calls('my_sessions', 'my_tasks') ORDER BY task_id;
+SELECT task_id, status, session_id FROM touchpoint.explain_calls('my_sessions', 'my_tasks') ORDER BY task_id;
+SELECT seq_scan AS seq_scans, idx_scan > 0 AS probed_by_index
+FROM pg_stat_xact_user_tables WHERE relname = 'my_sessions';
+COMMIT;
+-- touchpoint's own tables ship with the index: no NOTICE for them, even
+-- when their statistics say they are large (faked here, rolled back)
+BEGIN;
+UPDATE pg_class SET reltuples = 1e6 WHERE oid = 'touchpoint.sessions'::regclass;
+SELECT count(*) > 0 AS merged_some FROM touchpoint.merge_calls();
+SELECT count(*) > 0 AS explained_some FROM touchpoint.explain_calls();
+ROLLBACK;
+DROP VIEW my_sessions_v;
+DROP TABLE my_sessions, my_tasks;

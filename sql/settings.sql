@@ -64,14 +64,35 @@ SELECT count(*) FILTER (WHERE session_id IS NOT NULL) AS merged FROM touchpoint.
 COMMIT;
 SHOW touchpoint.session_window;
 
--- More spellings: a bare number is seconds, ISO 8601 and hh:mm:ss work.
-SET touchpoint.session_window = 900;
+-- More spellings: seconds with their unit, ISO 8601 and hh:mm:ss work;
+-- SHOW prints the length with its units whatever the spelling, in a form
+-- that reads back as the same interval.
+SET touchpoint.session_window = '900s';
+SHOW touchpoint.session_window;
 SELECT count(session_id) AS merged_in_15min FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
 SET touchpoint.session_window = 'PT45M';
+SHOW touchpoint.session_window;
 SELECT count(session_id) AS merged_in_45min FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
 SET touchpoint.session_window = '00:35:00.000001';
+SHOW touchpoint.session_window;
+SELECT current_setting('touchpoint.session_window')::interval = interval '00:35:00.000001' AS reads_back;
 SELECT count(session_id) AS merged_in_35min_and_1us FROM touchpoint.merge_calls('w_sessions', 'w_tasks');
+SET touchpoint.session_window = '1 day 26 hours 90 min 1.5 s';
+SHOW touchpoint.session_window;
+SELECT current_setting('touchpoint.session_window')::interval = interval '1 day 26 hours 90 min 1.5 s' AS reads_back;
 RESET touchpoint.session_window;
+
+-- A bare number has no unit: refused (as an interval it would silently be
+-- seconds), with the unit to write in the hint; the old value stays.
+SET touchpoint.session_window = '30';
+SET touchpoint.session_window = 30;
+SET touchpoint.session_window = ' 1.5 ';
+SHOW touchpoint.session_window;
+-- the function argument is an interval, not a setting: unchanged (a bare
+-- number there is seconds, as SQL's interval input says)
+SELECT count(session_id) AS merged_in_25min,
+       count(session_id) = (SELECT count(session_id) FROM touchpoint.merge_calls('w_sessions', 'w_tasks', interval '25 min')) AS same_as_25min
+FROM touchpoint.merge_calls('w_sessions', 'w_tasks', '1500');
 
 -- Bad values are refused, the old value stays.
 SET touchpoint.session_window = 0;

@@ -24,7 +24,10 @@ PG_MODULE_MAGIC;
 /*
  * touchpoint.session_window is a string GUC holding an interval ('30min',
  * '1h', '45 minutes', '00:30:00'); its check hook parses it once and keeps
- * the length in microseconds for the engine.
+ * the length in microseconds for the engine.  A bare number is refused: as
+ * an interval it would mean seconds, and '30' was surely meant as minutes.
+ * SHOW prints the length with its units, whatever spelling set it (see
+ * show_session_window).
  */
 char	   *tp_session_window_string = NULL;
 static int64 tp_session_window_usecs = 30 * USECS_PER_MINUTE;
@@ -90,6 +93,28 @@ window_usecs(const Interval *span, int64 *usecs)
 	return WINDOW_OK;
 }
 
+/* Is str a number without a unit ("30", " -5 ", "1.5", "+.5")? */
+static bool
+bare_number(const char *str)
+{
+	const char *p = str;
+	bool		digits = false;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '+' || *p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++, digits = true;
+	if (*p == '.')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++, digits = true;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return digits && *p == '\0';
+}
+
 /*
  * Parse the setting's text without throwing (a GUC check hook must not).
  * Returns NULL when fine, else what is wrong, as a detail sentence.
@@ -108,6 +133,9 @@ parse_window(const char *str, int64 *usecs)
 
 	if (str == NULL || strlen(str) >= sizeof(workbuf) - 1)
 		return "It is not an interval.";
+	/* a bare 0 or negative number is refused below as not positive */
+	if (bare_number(str) && strtod(str, NULL) > 0)
+		return "A number without a unit is ambiguous (as an interval it would mean seconds).";
 	memset(&itm_in, 0, sizeof(itm_in));
 	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
 						  MAXDATEFIELDS, &nf);
@@ -146,7 +174,19 @@ check_session_window(char **newval, void **extra, GucSource source)
 	if (problem != NULL)
 	{
 		GUC_check_errdetail("%s", problem);
-		GUC_check_errhint("Use a positive interval such as '30min', '45 minutes' or '1h'.");
+		if (*newval != NULL && bare_number(*newval) && strtod(*newval, NULL) > 0)
+		{
+			char	   *number = pstrdup(*newval);
+
+			/* the number as typed, without surrounding blanks */
+			while (*number == ' ' || *number == '\t')
+				number++;
+			number[strcspn(number, " \t")] = '\0';
+			GUC_check_errhint("Write the unit: SET touchpoint.session_window = '%smin' (or '%ss' for seconds).",
+							  number, number);
+		}
+		else
+			GUC_check_errhint("Use a positive interval such as '30min', '45 minutes' or '1h'.");
 		return false;
 	}
 	parsed = (int64 *) malloc(sizeof(int64));
@@ -162,6 +202,50 @@ assign_session_window(const char *newval, void *extra)
 {
 	tp_session_window_usecs = *(int64 *) extra;
 	pending_bad_window = NULL;
+}
+
+/*
+ * SHOW touchpoint.session_window: the length with its units, in the
+ * compact form the setting's examples use ("30min", "1h 30min",
+ * "2 days 12h", "35min 0.000001s"), whatever spelling set it ('PT45M',
+ * '00:45:00', '45 minutes' all show as "45min").  Chosen over "00:30:00"
+ * so that the unit is written out; every form it prints is accepted back.
+ */
+static const char *
+show_session_window(void)
+{
+	static char buf[128];
+	int64		u = tp_session_window_usecs;
+	int64		days = u / USECS_PER_DAY;
+	int64		hours = (u / USECS_PER_HOUR) % 24;
+	int64		mins = (u / USECS_PER_MINUTE) % 60;
+	int64		secs = (u / USECS_PER_SEC) % 60;
+	int64		micro = u % USECS_PER_SEC;
+	int			len = 0;
+
+	buf[0] = '\0';
+	if (days > 0)
+		len += snprintf(buf + len, sizeof(buf) - len, INT64_FORMAT " day%s",
+						days, days == 1 ? "" : "s");
+	if (hours > 0)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s" INT64_FORMAT "h",
+						len > 0 ? " " : "", hours);
+	if (mins > 0)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s" INT64_FORMAT "min",
+						len > 0 ? " " : "", mins);
+	if (secs > 0 || micro > 0)
+	{
+		len += snprintf(buf + len, sizeof(buf) - len, "%s" INT64_FORMAT,
+						len > 0 ? " " : "", secs);
+		if (micro > 0)
+		{
+			len += snprintf(buf + len, sizeof(buf) - len, ".%06d", (int) micro);
+			while (buf[len - 1] == '0')
+				buf[--len] = '\0';
+		}
+		snprintf(buf + len, sizeof(buf) - len, "s");
+	}
+	return buf;
 }
 
 static void
@@ -194,7 +278,8 @@ _PG_init(void)
 							   "30min",
 							   PGC_USERSET,
 							   0,
-							   check_session_window, assign_session_window, NULL);
+							   check_session_window, assign_session_window,
+							   show_session_window);
 
 	DefineCustomEnumVariable("touchpoint.window_anchor",
 							 "Where a session's window starts: session_start or last_activity.",

@@ -2,11 +2,32 @@
  * tp_index.c
  *		Build the index of merge_calls' calls by normalised BizibleId: one
  *		entry per id with its calls' tree (tp_match.c), an open-addressing
- *		slot table, and the (id, time bucket) filter in front of it.
+ *		slot table, and the (id, time bucket) filter in front of it.  Also
+ *		the other index a probe needs: the sessions table's btree on the
+ *		normalised key, found (TpFindKeyIndex) or advised (TpAdviseKeyIndex).
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "parser/parse_func.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/regproc.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "tp_compat.h"
 #include "tp_index.h"
@@ -168,4 +189,138 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 	}
 	*order_out = order;
 	*times_out = times;
+}
+
+/* ---- the sessions' key index ---- */
+
+/* Estimated rows of a relation, or -1 when it has no statistics (a view). */
+double
+TpEstimatedRows(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	double		rows = -1;
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_class rel = (Form_pg_class) GETSTRUCT(tup);
+
+		if (rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_MATVIEW)
+			rows = rel->reltuples;
+		ReleaseSysCache(tup);
+	}
+	return rows;
+}
+
+/*
+ * Is expr bizible_key(bizible_id)?  For the executor a cast to text around
+ * the column (varchar, uuid) is fine: its queries cast the same way; the
+ * direct probe reads the column's bytes, so it needs the bare column.
+ */
+static bool
+is_key_expression(Node *expr, Oid key_function, AttrNumber bizible_attnum, bool direct)
+{
+	Node	   *arg;
+
+	if (!IsA(expr, FuncExpr) || ((FuncExpr *) expr)->funcid != key_function ||
+		list_length(((FuncExpr *) expr)->args) != 1)
+		return false;
+	arg = linitial(((FuncExpr *) expr)->args);
+	if (!direct)
+	{
+		while (IsA(arg, RelabelType) || IsA(arg, CoerceViaIO))
+			arg = IsA(arg, RelabelType) ? (Node *) ((RelabelType *) arg)->arg :
+				(Node *) ((CoerceViaIO *) arg)->arg;
+	}
+	return IsA(arg, Var) && ((Var *) arg)->varattno == bizible_attnum;
+}
+
+/*
+ * The sessions' key index (see tp_index.h).  The direct probe's shape is
+ * what touchpoint.sessions ships with and what TpAdviseKeyIndex prints:
+ * (bizible_key(bizible_id) COLLATE "C", started_at, ...), valid, btree,
+ * default operator classes, no predicate.
+ */
+Oid
+TpFindKeyIndex(const TpRun *run, Relation rel, bool direct)
+{
+	const AttrNumber *attnums = run->sessions.attnums;
+	Oid			key_function;
+	Oid			text_arg = TEXTOID;
+	List	   *indexes;
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	key_function = LookupFuncName(stringToQualifiedNameList(run->key_function), 1,
+								  &text_arg, true);
+	if (!OidIsValid(key_function))
+		return InvalidOid;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index idx = irel->rd_index;
+		bool		usable = false;
+
+		/*
+		 * An index built over broken HOT chains is not for snapshots older
+		 * than itself (indcheckxmin), as the planner knows.
+		 */
+		bool		too_new = idx->indcheckxmin &&
+			!TransactionIdPrecedes(HeapTupleHeaderGetXmin(irel->rd_indextuple->t_data),
+								   TransactionXmin);
+
+		if (irel->rd_rel->relam == BTREE_AM_OID && idx->indisvalid && idx->indisready &&
+			idx->indislive && !too_new && idx->indkey.values[0] == 0 &&
+			irel->rd_indcollation[0] == C_COLLATION_OID &&
+			irel->rd_opfamily[0] == get_opclass_family(GetDefaultOpClass(TEXTOID, BTREE_AM_OID)) &&
+			RelationGetIndexPredicate(irel) == NIL &&
+			(!direct ||
+			 (idx->indnkeyatts >= 2 &&
+			  idx->indkey.values[1] == attnums[TP_S_STARTED_AT] &&
+			  irel->rd_opfamily[1] == get_opclass_family(GetDefaultOpClass(TIMESTAMPTZOID, BTREE_AM_OID)))))
+			usable = is_key_expression(linitial(RelationGetIndexExpressions(irel)),
+									   key_function, attnums[TP_S_BIZIBLE_ID], direct);
+		index_close(irel, AccessShareLock);
+		if (usable)
+		{
+			found = lfirst_oid(lc);
+			break;
+		}
+	}
+	list_free(indexes);
+	return found;
+}
+
+/*
+ * The NOTICE of tp_index.h.  Only for a plain table (a view has no index of
+ * its own, and the planner may still push the key into the tables under
+ * it) with enough rows for the difference to matter, and only when no
+ * index lets the executor probe by key: then the probe plans one hash join
+ * over the whole table, which is reading every session.
+ */
+void
+TpAdviseKeyIndex(const TpRun *run, const char *function, const char *calls, double session_rows)
+{
+	const TpInput *in = &run->sessions;
+	Relation	rel;
+	Oid			index_oid;
+
+	if (in->relkind != RELKIND_RELATION || session_rows < TP_ADVICE_MIN_ROWS)
+		return;
+	rel = table_open(in->relid, AccessShareLock);
+	index_oid = TpFindKeyIndex(run, rel, false);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(index_oid))
+		return;
+	ereport(NOTICE,
+			(errmsg("%s reads every row of \"%s\" for %s: it has no index on %s(%s)",
+					function, in->display_name, calls,
+					run->key_function, quote_identifier(in->desc->columns[TP_S_BIZIBLE_ID].name)),
+			 errdetail("The relation has about %.0f rows; with the index only the sessions of the called BizibleIds are read.",
+					   session_rows),
+			 errhint("CREATE INDEX ON %s ((%s(%s%s) COLLATE \"C\"), %s);",
+					 in->qualified_name, run->key_function,
+					 quote_identifier(in->desc->columns[TP_S_BIZIBLE_ID].name),
+					 in->needs_text_cast[TP_S_BIZIBLE_ID] ? "::text" : "",
+					 quote_identifier(in->desc->columns[TP_S_STARTED_AT].name))));
 }

@@ -10,6 +10,7 @@
 #define TP_INDEX_H
 
 #include "touchpoint.h"
+#include "utils/relcache.h"
 
 /* The calls of one normalised BizibleId: calls[first .. first + ncalls). */
 typedef struct KeyEntry
@@ -139,5 +140,33 @@ filter_may_cover(const KeyIndex *index, uint32 hash, int64 started_at, int64 end
  */
 extern void TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 							int **order_out, int64 **times_out);
+
+/* ---- the sessions' key index (a btree of the sessions relation) ---- */
+
+/* Probe by BizibleId when sessions outnumber distinct ids this many times. */
+#define TP_PROBE_RATIO 64
+
+/* Below this many estimated sessions reading them all is cheap: no advice. */
+#define TP_ADVICE_MIN_ROWS 10000
+
+/* Estimated rows of a relation, or -1 when it has no statistics (a view). */
+extern double TpEstimatedRows(Oid relid);
+
+/*
+ * A btree of the sessions table whose first key is bizible_key(bizible_id)
+ * COLLATE "C": any such index the executor can probe by id, or (direct) the
+ * exact shape the direct probe walks, (key, started_at, ...) with the
+ * default operator classes.  InvalidOid when there is none.
+ */
+extern Oid	TpFindKeyIndex(const TpRun *run, Relation rel, bool direct);
+
+/*
+ * When function is about to read every session of a plain table for few
+ * calls (described by `calls`, e.g. "3 BizibleIds") because the table lacks
+ * the key index, a NOTICE with the CREATE INDEX statement that lets it read
+ * only theirs.
+ */
+extern void TpAdviseKeyIndex(const TpRun *run, const char *function, const char *calls,
+							 double session_rows);
 
 #endif							/* TP_INDEX_H */

@@ -284,11 +284,14 @@ missing_columns_error(const TpInput *input, const int *missing, int nmissing)
 	StringInfoData select;
 	StringInfoData required;
 	int			nrequired = 0;
+	int			nrequired_total = 0;
 	int			i;
 
 	initStringInfo(&names);
 	initStringInfo(&select);
 	initStringInfo(&required);
+	for (i = 0; i < nmissing; i++)
+		nrequired_total += columns[missing[i]].fill == NULL;
 	for (i = 0; i < nmissing; i++)
 	{
 		const TpColumn *c = &columns[missing[i]];
@@ -301,7 +304,8 @@ missing_columns_error(const TpInput *input, const int *missing, int nmissing)
 		else
 		{
 			appendStringInfo(&select, ", \"YourColumn\" AS %s", c->name);
-			appendStringInfo(&required, "%s%s (%s; %s)", nrequired > 0 ? ", " : "",
+			appendStringInfo(&required, "%s%s (%s; %s)",
+							 nrequired == 0 ? "" : nrequired == nrequired_total - 1 ? " and " : ", ",
 							 c->name, c->role, kind_description(c->kind));
 			nrequired++;
 		}

@@ -12,6 +12,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -20,6 +22,7 @@
 #include "utils/memutils.h"
 
 #include "touchpoint.h"
+#include "tp_index.h"
 
 /* SPI column of a sessions-query column (the description's position + 1). */
 #define SQ(col) ((col) + 1)
@@ -219,6 +222,41 @@ load_group(DriverState *st, const char *key)
 }
 
 /*
+ * Should explain_calls fetch the sessions one BizibleId at a time, as
+ * explain_call does, instead of reading them all sorted?  When the tasks
+ * (by their table's estimate) are few next to the sessions and the sessions
+ * have the key index to fetch them by; when they lack it, say so
+ * (TpAdviseKeyIndex) and read them all.
+ */
+static bool
+probe_by_id(TpRun *run)
+{
+	double		task_rows;
+	double		session_rows;
+	bool		indexed = false;
+
+	if (run->single_task_id != NULL)
+		return true;			/* explain_call: never a whole table */
+	if (run->strategy != TP_STRATEGY_AUTO)
+		return false;
+	task_rows = TpEstimatedRows(run->tasks.relid);
+	session_rows = TpEstimatedRows(run->sessions.relid);
+	if (task_rows < 0 || session_rows <= 0 || task_rows * TP_PROBE_RATIO >= session_rows)
+		return false;
+	if (run->sessions.relkind == RELKIND_RELATION || run->sessions.relkind == RELKIND_MATVIEW)
+	{
+		Relation	rel = table_open(run->sessions.relid, AccessShareLock);
+
+		indexed = OidIsValid(TpFindKeyIndex(run, rel, false));
+		table_close(rel, AccessShareLock);
+	}
+	if (!indexed)
+		TpAdviseKeyIndex(run, "explain_calls", psprintf("about %.0f tasks", task_rows),
+						 session_rows);
+	return indexed;
+}
+
+/*
  * Run one merge: every task of the input (or the one task of explain_call)
  * gets a status and, where it has one, its session, handed to run->emit.
  */
@@ -244,9 +282,9 @@ TpRunMerge(TpRun *run)
 		elog(ERROR, "touchpoint: SPI_connect failed");
 
 	initStringInfo(&q);
-	if (run->single_task_id != NULL)
+	if (probe_by_id(run))
 	{
-		/* explain_call: sessions are probed per id, never scanned whole. */
+		/* explain_call, few tasks: sessions are probed per id, never scanned whole. */
 		TpBuildSessionsQuery(&q, run, TP_SQ_ONE_ID);
 		st.session_query = MemoryContextStrdup(caller_ctx, q.data);
 	}

@@ -53,33 +53,12 @@
 #include "tp_compat.h"
 #include "tp_index.h"
 
-/* Probe by BizibleId when sessions outnumber distinct ids this many times. */
-#define TP_PROBE_RATIO 64
-
 /* A session that covered at least one call (the offer comes first). */
 typedef struct ScanSession
 {
 	TpOffer		offer;
 	TpSessionData data;
 } ScanSession;
-
-/* Estimated rows of a relation, or -1 when it has no statistics (a view). */
-static double
-estimated_rows(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	double		rows = -1;
-
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_class rel = (Form_pg_class) GETSTRUCT(tup);
-
-		if (rel->relkind == RELKIND_RELATION || rel->relkind == RELKIND_MATVIEW)
-			rows = rel->reltuples;
-		ReleaseSysCache(tup);
-	}
-	return rows;
-}
 
 /*
  * One session row, wherever it comes from: an SPI tuple (any relation, read
@@ -295,68 +274,6 @@ consider_session(PassState *st, const SessionRow *row)
 		offer_session(st, row, &head);
 }
 
-/*
- * The index a direct probe walks: a valid btree of the sessions table on
- * (bizible_key(bizible_id) COLLATE "C", started_at, ...) with the default
- * operator classes and no predicate, as touchpoint.sessions ships with.
- */
-static Oid
-find_probe_index(TpRun *run, Relation rel, const AttrNumber *attnums)
-{
-	Oid			key_function;
-	Oid			text_arg = TEXTOID;
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	Oid			found = InvalidOid;
-
-	key_function = LookupFuncName(stringToQualifiedNameList(run->key_function), 1,
-								  &text_arg, true);
-	if (!OidIsValid(key_function))
-		return InvalidOid;
-	foreach(lc, indexes)
-	{
-		Relation	irel = index_open(lfirst_oid(lc), AccessShareLock);
-		Form_pg_index idx = irel->rd_index;
-		bool		usable = false;
-
-		/*
-		 * An index built over broken HOT chains is not for snapshots older
-		 * than itself (indcheckxmin), as the planner knows.
-		 */
-		bool		too_new = idx->indcheckxmin &&
-			!TransactionIdPrecedes(HeapTupleHeaderGetXmin(irel->rd_indextuple->t_data),
-								   TransactionXmin);
-
-		if (irel->rd_rel->relam == BTREE_AM_OID && idx->indisvalid && idx->indisready &&
-			idx->indislive && !too_new &&
-			idx->indnkeyatts >= 2 && idx->indkey.values[0] == 0 &&
-			idx->indkey.values[1] == attnums[TP_S_STARTED_AT] &&
-			irel->rd_indcollation[0] == C_COLLATION_OID &&
-			irel->rd_opfamily[0] == get_opclass_family(GetDefaultOpClass(TEXTOID, BTREE_AM_OID)) &&
-			irel->rd_opfamily[1] == get_opclass_family(GetDefaultOpClass(TIMESTAMPTZOID, BTREE_AM_OID)) &&
-			RelationGetIndexPredicate(irel) == NIL)
-		{
-			Node	   *first = linitial(RelationGetIndexExpressions(irel));
-
-			if (IsA(first, FuncExpr) && ((FuncExpr *) first)->funcid == key_function &&
-				list_length(((FuncExpr *) first)->args) == 1)
-			{
-				Node	   *arg = linitial(((FuncExpr *) first)->args);
-
-				usable = IsA(arg, Var) && ((Var *) arg)->varattno == attnums[TP_S_BIZIBLE_ID];
-			}
-		}
-		index_close(irel, AccessShareLock);
-		if (usable)
-		{
-			found = lfirst_oid(lc);
-			break;
-		}
-	}
-	list_free(indexes);
-	return found;
-}
-
 /* Order of ids as the index has them (COLLATE "C": bytewise). */
 static int
 entry_key_cmp(const void *a, const void *b, void *arg)
@@ -381,7 +298,7 @@ probe_sessions_direct(PassState *st, const AttrNumber *attnums, const int64 *tim
 	TpRun	   *run = st->run;
 	const KeyIndex *index = st->index;
 	Relation	rel = table_open(run->sessions.relid, AccessShareLock);
-	Oid			index_oid = find_probe_index(run, rel, attnums);
+	Oid			index_oid = TpFindKeyIndex(run, rel, true);
 	TupleDesc	desc = RelationGetDescr(rel);
 	Relation	irel;
 	IndexScanDesc scan;
@@ -632,10 +549,15 @@ TpRunMergeScan(TpRun *run)
 	TpBuildKeyIndex(&index, calls, ncalls, run->window, &order, &times);
 
 	/* 3. The sessions, once: by id when few, else all of them, unsorted. */
-	session_rows = estimated_rows(run->sessions.relid);
+	session_rows = TpEstimatedRows(run->sessions.relid);
 	probe = run->strategy == TP_STRATEGY_PROBE ||
 		(run->strategy == TP_STRATEGY_AUTO && session_rows > 0 &&
 		 (double) index.nentries * TP_PROBE_RATIO < session_rows);
+	/* few calls, many sessions, but nothing to probe them with: say so */
+	if (probe && run->strategy == TP_STRATEGY_AUTO && index.nentries > 0)
+		TpAdviseKeyIndex(run, "merge_calls",
+						 psprintf("%d BizibleId%s", index.nentries, index.nentries == 1 ? "" : "s"),
+						 session_rows);
 	initStringInfo(&q);
 	TpBuildSessionsQuery(&q, run, probe ? TP_SQ_CALL_RANGES : TP_SQ_ALL);
 	memset(&st, 0, sizeof(st));

@@ -23,7 +23,7 @@
 #include "touchpoint.h"
 
 #define MERGE_CALLS_COLS 18
-#define EXPLAIN_COLS 7
+#define EXPLAIN_COLS 8
 
 TP_FUNCTION_INFO(tp_bizible_key);
 TP_FUNCTION_INFO(tp_merge_calls);
@@ -145,27 +145,68 @@ gap_interval(TimestampTz occurred, TimestampTz anchor, bool *isnull)
 	return IntervalPGetDatum(gap);
 }
 
+/*
+ * gap as a number of seconds (the BI-friendly companion of the interval):
+ * exactly the float8 nearest to extract(epoch from gap), since the decimal
+ * text of the exact value is what strtod rounds; NULL for infinities.
+ */
+static Datum
+gap_seconds(TimestampTz occurred, TimestampTz anchor, bool *isnull)
+{
+	TpSpan		span;
+	int64		whole;
+	int64		micro;
+	char		digits[64];
+
+	*isnull = TIMESTAMP_NOT_FINITE(occurred) || TIMESTAMP_NOT_FINITE(anchor);
+	if (*isnull)
+		return (Datum) 0;
+	span = span_between(anchor, occurred);
+	/* days and usecs carry the same sign; |days| < 2^31 */
+	whole = span.days * SECS_PER_DAY + span.usecs / USECS_PER_SEC;
+	micro = span.usecs % USECS_PER_SEC;
+	snprintf(digits, sizeof(digits), "%s" INT64_FORMAT ".%06d",
+			 (whole < 0 || micro < 0) ? "-" : "",
+			 whole < 0 ? -whole : whole, (int) (micro < 0 ? -micro : micro));
+	return Float8GetDatum(strtod(digits, NULL));
+}
+
 /* ---- explanation sentences ---- */
 
-/* Break a timestamptz into local fields; false for infinities. */
+/*
+ * Break a timestamptz into fields in the session's TimeZone; false for
+ * infinities.  *zone (when asked for) is the abbreviation PostgreSQL prints
+ * for that instant (to_char's TZ): "UTC", "PDT", or "+0545" where the zone
+ * has none.
+ */
 static bool
-local_time(TimestampTz ts, struct pg_tm *tm, fsec_t *fsec)
+local_time(TimestampTz ts, struct pg_tm *tm, fsec_t *fsec, const char **zone)
 {
 	int			tz;
+	const char *tzn = NULL;
 
 	if (TIMESTAMP_NOT_FINITE(ts))
 		return false;
-	return timestamp2tm(ts, &tz, tm, fsec, NULL, NULL) == 0;
+	if (timestamp2tm(ts, &tz, tm, fsec, &tzn, NULL) != 0)
+		return false;
+	if (zone != NULL)
+		*zone = tzn;
+	return true;
 }
 
-/* Append a time as HH:MI, with seconds and a date only when needed. */
+/*
+ * Append a time as HH:MI, with seconds and a date only when needed, and the
+ * zone abbreviation: the sentences are read beside BI tools that show the
+ * same instants in another zone (often UTC), so a bare clock time misleads.
+ */
 static void
 append_time(StringInfo buf, TimestampTz ts, bool with_date)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	const char *zone = NULL;
 
-	if (!local_time(ts, &tm, &fsec))
+	if (!local_time(ts, &tm, &fsec, &zone))
 	{
 		appendStringInfoString(buf, ts == DT_NOBEGIN ? "-infinity" : "infinity");
 		return;
@@ -189,8 +230,10 @@ append_time(StringInfo buf, TimestampTz ts, bool with_date)
 			appendStringInfo(buf, ".%s", frac);
 		}
 	}
+	if (zone != NULL && zone[0] != '\0')
+		appendStringInfo(buf, " %s", zone);
 	if (with_date && tm.tm_year <= 0)
-		appendStringInfoString(buf, " BC");	/* year 0 is 1 BC */
+		appendStringInfoString(buf, " BC");	/* year 0 is 1 BC; after the zone, as timestamptz prints it */
 }
 
 /* Do two times fall on different local dates (then sentences show dates)? */
@@ -202,7 +245,7 @@ different_days(TimestampTz a, TimestampTz b)
 	fsec_t		fa,
 				fb;
 
-	if (!local_time(a, &ta, &fa) || !local_time(b, &tb, &fb))
+	if (!local_time(a, &ta, &fa, NULL) || !local_time(b, &tb, &fb, NULL))
 		return false;
 	return ta.tm_year != tb.tm_year || ta.tm_mon != tb.tm_mon || ta.tm_mday != tb.tm_mday;
 }
@@ -264,7 +307,7 @@ midnight_kind(TimestampTz ts)
 
 	if (TIMESTAMP_NOT_FINITE(ts))
 		return NULL;
-	if (local_time(ts, &tm, &fsec) &&
+	if (local_time(ts, &tm, &fsec, NULL) &&
 		tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0 && fsec == 0)
 		return "midnight";
 	if (ts % USECS_PER_DAY == 0)
@@ -452,6 +495,7 @@ emit_explanation(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 		values[4] = TimestampTzGetDatum(g->sessions[idx].started_at);
 		nulls[4] = false;
 		values[5] = gap_interval(task->occurred_at, g->sessions[idx].anchor, &nulls[5]);
+		values[7] = gap_seconds(task->occurred_at, g->sessions[idx].anchor, &nulls[7]);
 	}
 	values[6] = CStringGetTextDatum(explain_detail(run, task, status, g, idx));
 	nulls[6] = false;
