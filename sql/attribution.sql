@@ -1,4 +1,4 @@
--- attribution: opportunity positions and every model of SPEC §6 on journeys
+-- attribution: opportunity positions and every model of docs/spec.md §6 on journeys
 -- small enough to compute by hand, the custom model's weights, the reports
 -- and the touchpoint_reader role.
 SET timezone = 'UTC';

@@ -1,5 +1,5 @@
 -- attribution_invariants: touchpoint.opportunity_touchpoints and
--- touchpoint.channel_report (SPEC §6) on 3,000 random opportunities of 1,000
+-- touchpoint.channel_report (docs/spec.md §6) on 3,000 random opportunities of 1,000
 -- accounts, whose people (0..5 per account) have random journeys of web
 -- sessions, form fills, chats and calls loaded into the extension's own
 -- tables.  Three parts:
@@ -233,7 +233,7 @@ SELECT mode, touchpoints > 0 AS has_touchpoints, opportunity_touchpoints > 0 AS 
 ANALYZE touchpoint.opportunities, touchpoint.opportunity_touchpoints, touchpoint.touchpoints;
 
 -- Part 2's reference ------------------------------------------------------
--- Every account's touchpoints in the order of SPEC §6 (date, then visit < form
+-- Every account's touchpoints in the order of docs/spec.md §6 (date, then visit < form
 -- < chat < call, then source_id bytewise; touchpoint_id last, for two journeys'
 -- Web Visits of one session): an opportunity's touchpoints are a prefix of them
 -- (those up to the close).

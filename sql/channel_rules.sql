@@ -1,4 +1,4 @@
--- channel_rules: the cell patterns of SPEC §6 and first-match-wins
+-- channel_rules: the cell patterns of docs/spec.md §6 and first-match-wins
 -- classification of sessions without a channel, with Other and Direct.
 SET timezone = 'UTC';
 

@@ -1,5 +1,5 @@
 -- differential: touchpoint.merge_calls / touchpoint.explain_calls (C) against a
--- plain-SQL reference of SPEC §3.1 written here, on 37,121 random tasks and
+-- plain-SQL reference of docs/spec.md §3.1 written here, on 37,121 random tasks and
 -- 26,679 random sessions, in 9 runs under several time zones, windows
 -- (argument or setting) and anchors.
 -- Everything printed is a count or a boolean; every "only_engine"/"only_ref"
@@ -306,7 +306,7 @@ FROM (SELECT k, started_at, count(*) AS n,
       WHERE k IS NOT NULL
       GROUP BY k, started_at HAVING count(*) > 1) g;
 
--- The reference (SPEC §3.1) in plain SQL ------------------------------------
+-- The reference (docs/spec.md §3.1) in plain SQL ------------------------------------
 -- rule 1: normalised BizibleId and trimmed type
 CREATE TABLE diff.rs AS
 SELECT session_id,

@@ -1,4 +1,4 @@
--- errors: every bad input of SPEC §4 gets a clear ERROR with a specific
+-- errors: every bad input of docs/spec.md §4 gets a clear ERROR with a specific
 -- SQLSTATE (never XX000) and, where it helps, a HINT.
 SET timezone = 'UTC';
 \set VERBOSITY default

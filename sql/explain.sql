@@ -1,5 +1,5 @@
 -- explain: one row for every task, its status and the sentence that says why
--- (SPEC §3.3), on the data merge_rules loaded.
+-- (docs/spec.md §3.3), on the data merge_rules loaded.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';

@@ -1,5 +1,5 @@
--- hostile: a catalogue of hostile inputs (SPEC §2-§4).  One section per item;
--- each ends in rows derived by hand from SPEC (stated in the comment before
+-- hostile: a catalogue of hostile inputs (docs/spec.md §2-§4).  One section per item;
+-- each ends in rows derived by hand from docs/spec.md (stated in the comment before
 -- the query) or in an ERROR with a specific SQLSTATE -- never XX000, never a
 -- crashed backend.  Every merge is run under every touchpoint.merge_strategy
 -- (plain tables are read straight from the heap by scan and probe -- the probe
@@ -7,7 +7,7 @@
 -- views, partitioned and foreign tables go through SPI) and, where it
 -- matters, under both touchpoint.window_anchor values.
 --
--- Where the current code disagrees with what SPEC says is right, the test
+-- Where the current code disagrees with what docs/spec.md says is right, the test
 -- states what is right and the expected output holds that: see the
 -- "DISCREPANCY" comments.
 SET timezone = 'UTC';
@@ -217,7 +217,7 @@ SELECT * FROM hostile.run_all(ARRAY['base', 'hostile.base_sessions', 'hostile.ba
 -- ===========================================================================
 -- 1. NULL in every column of a view (and of a plain table without NOT NULL
 --    constraints, read straight from the heap), one column at a time.
---    Decisions (SPEC §2, §3.1, README "NULLs a view returns"):
+--    Decisions (docs/spec.md §2, §3.1, README "NULLs a view returns"):
 --    sessions -- a NULL on hs-1, a session of a called BizibleId:
 --      session_id, started_at   required: 23502 naming relation, column, row
 --      bizible_id               a missing id: the session can never match and
@@ -324,7 +324,7 @@ ORDER BY t.o;
 --    - two session rows with the same session_id but different starts are two
 --      candidate sessions (the later start wins a call both cover);
 --    - two rows identical in (session_id, started_at) are one session to the
---      rules (SPEC §3.1.5 cannot tell them apart), so which of them supplies
+--      rules (docs/spec.md §3.1.5 cannot tell them apart), so which of them supplies
 --      the web columns is unspecified: only the session_id, the number of
 --      rows and that the channel is one of the two are asserted.
 -- ===========================================================================
@@ -417,7 +417,7 @@ ROLLBACK;
 --    compress (stored out of line as it is), the repeats compress (to about
 --    12 kB each, stored out of line compressed): both kinds of TOAST value are
 --    read, by the heap readers and through SPI.
---    Expected, by hand from SPEC §3.1:
+--    Expected, by hand from docs/spec.md §3.1:
 --      'T'||R       BizibleId R            Call... (padded)  12:10 -> merged with big-s
 --                   (the 1 MB session, 12:00): type and medium = the trimmed type,
 --                   web columns the session's
@@ -622,7 +622,7 @@ SELECT task_id, status, nearest_session_id, gap,
        detail LIKE 'call at -infinity came an unbounded time before session % started at %; a call before a session starts is never merged with it%' AS says_unbounded
 FROM touchpoint.explain_calls('hostile.ext_s', 'hostile.ext_t')
 WHERE task_id IN ('xt-lo-ninf', 'xt-la-ninf') ORDER BY task_id COLLATE "C";
--- DISCREPANCY (gap overflow).  gap = occurred_at - anchor (SPEC §3.3) over the
+-- DISCREPANCY (gap overflow).  gap = occurred_at - anchor (docs/spec.md §3.3) over the
 -- whole calendar exceeds 2^63 microseconds; it fits an interval (days + time)
 -- and must not wrap around.  gs-lo starts on the first day, gs-hi on the
 -- last; gt-hi is a call at the last microsecond for gs-lo's id, gt-lo a call

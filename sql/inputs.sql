@@ -1,6 +1,6 @@
 -- inputs: any relation with the needed columns works, found by name — a view
 -- over a CRM's own tables, other column types, materialized views,
--- partitioned tables, names that need quoting (SPEC §3.3).
+-- partitioned tables, names that need quoting (docs/spec.md §3.3).
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';

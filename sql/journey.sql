@@ -1,4 +1,4 @@
--- journey: touchpoints, journeys and positions (SPEC §5) on hand-made data,
+-- journey: touchpoints, journeys and positions (docs/spec.md §5) on hand-made data,
 -- starting with the source's "before and after" story of call tracking.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';

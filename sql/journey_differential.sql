@@ -1,5 +1,5 @@
 -- journey_differential: touchpoint.touchpoints (the materialized view, and
--- touchpoints_live) against a plain-SQL reading of SPEC §5 written here, on
+-- touchpoints_live) against a plain-SQL reading of docs/spec.md §5 written here, on
 -- 3,000 random BizibleIds (2,398 journeys; 7,525 sessions, 3,055 tasks,
 -- 3,020 form fills, 2,217 chats) loaded into the extension's own tables,
 -- compared column by column with EXCEPT ALL both ways; then a second round
@@ -17,7 +17,7 @@ SET jit = off;
 SET datestyle = 'ISO, YMD';
 SET timezone = 'America/New_York';
 CREATE SCHEMA jd;
--- SPEC §6 with no channel rules (this test loads none): a session's own
+-- docs/spec.md §6 with no channel rules (this test loads none): a session's own
 -- channel when it has one, else Other when it has tracking data, else Direct.
 CREATE FUNCTION jd.channel_of(channel text, medium text, source text, campaign text, referrer text)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -29,7 +29,7 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
 -- plans
 SELECT setseed(0.31415);
 
--- The normalised BizibleId (SPEC §3.1.1): ASCII white space trimmed, A-Z
+-- The normalised BizibleId (docs/spec.md §3.1.1): ASCII white space trimmed, A-Z
 -- folded, NULL when missing.  NB: E'\v' is NOT a vertical tab in PostgreSQL.
 CREATE FUNCTION jd.wsset() RETURNS text LANGUAGE sql IMMUTABLE
 AS $$ SELECT ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) $$;

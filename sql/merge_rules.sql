@@ -1,4 +1,4 @@
--- merge_rules: every rule of SPEC §3.1, both sides of each boundary, on the
+-- merge_rules: every rule of docs/spec.md §3.1, both sides of each boundary, on the
 -- extension's own tables with the default window (30 min, session start).
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';

@@ -1,5 +1,5 @@
 -- security: inputs are read as the caller, so table and column privileges
--- and row-level security hold (SPEC §3.3, §4); nothing runs as a definer.
+-- and row-level security hold (docs/spec.md §3.3, §4); nothing runs as a definer.
 SET timezone = 'UTC';
 
 CREATE ROLE regress_tp_analyst;

@@ -1,5 +1,5 @@
 -- settings: the window by argument and by setting, the last_activity anchor,
--- and bad values of both settings (SPEC §3.1.4, §3.2).
+-- and bad values of both settings (docs/spec.md §3.1.4, §3.2).
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';

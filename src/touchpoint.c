@@ -1,7 +1,7 @@
 /*
  * touchpoint.c
  *		Module magic and settings: touchpoint.session_window and
- *		touchpoint.window_anchor (SPEC §3.2), and how a call's window is chosen.
+ *		touchpoint.window_anchor (docs/spec.md §3.2), and how a call's window is chosen.
  */
 #include "postgres.h"
 

@@ -94,7 +94,7 @@ next_call(CallList *list)
 	return &list->calls[list->ncalls++];
 }
 
-/* A call read in full: refuse the NULLs SPEC forbids, hash its key. */
+/* A call read in full: refuse the NULLs docs/spec.md forbids, hash its key. */
 static void
 finish_call(TpRun *run, TpScanCall *c)
 {

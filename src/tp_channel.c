@@ -1,6 +1,6 @@
 /*
  * tp_channel.c
- *		SQL-callable channel rules (SPEC §6): channel_rule_matches() for one
+ *		SQL-callable channel rules (docs/spec.md §6): channel_rule_matches() for one
  *		cell and classify_channel() for an ordered list of rules, first match
  *		wins.  Both are IMMUTABLE: the rules arrive as an argument, never read
  *		from a table, so the planner may fold and parallelise them.

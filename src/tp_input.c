@@ -32,7 +32,7 @@
 #define TP_FETCH_BATCH 2000
 
 /*
- * The columns of each input (SPEC §2), in the order the queries select them
+ * The columns of each input (docs/spec.md §2), in the order the queries select them
  * (the TP_S_* and TP_T_* positions of tp_input.h).  `fill` is what a mapping
  * view may put when the CRM has no such data; NULL means the column must be
  * mapped from a real column.

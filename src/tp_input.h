@@ -1,7 +1,7 @@
 /*
  * tp_input.h
  *		The input relations of merge_calls / explain_calls / explain_call
- *		(SPEC §2): the one description of their columns, the checks of a
+ *		(docs/spec.md §2): the one description of their columns, the checks of a
  *		user-named relation, and the helpers that read its rows.
  *
  * Every strategy (tp_run.c, tp_scan.c, tp_calls.c) reads the inputs through
@@ -26,12 +26,12 @@ typedef enum TpColumnKind
 	TP_COL_BOOL					/* boolean */
 } TpColumnKind;
 
-/* One column of an input, as SPEC §2 describes it. */
+/* One column of an input, as docs/spec.md §2 describes it. */
 typedef struct TpColumn
 {
 	const char *name;
 	TpColumnKind kind;
-	bool		required;		/* a NULL is an error (SPEC: NOT NULL) */
+	bool		required;		/* a NULL is an error (docs/spec.md: NOT NULL) */
 	const char *fill;			/* what a view may put when the CRM has no such
 								 * data (e.g. "NULL::text"), NULL when the
 								 * column must come from a real column */

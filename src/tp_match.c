@@ -1,6 +1,6 @@
 /*
  * tp_match.c
- *		The call-to-session matching engine (SPEC §3.1), free of fmgr and SPI.
+ *		The call-to-session matching engine (docs/spec.md §3.1), free of fmgr and SPI.
  *
  * A call is matched against the sessions of its BizibleId only, so callers
  * stream both inputs sorted by normalised BizibleId and hand the engine one
@@ -9,7 +9,7 @@
  *
  * Coverage: a session covers a call when started_at <= occurred_at and
  * occurred_at < anchor + window (half-open).  With the default anchor
- * (session start) that is exactly SPEC's anchor <= occurred_at < anchor +
+ * (session start) that is exactly docs/spec.md's anchor <= occurred_at < anchor +
  * window; with the last-activity anchor the session stretches from its start
  * to its last activity plus the window.  Among covering sessions the latest
  * started_at wins, ties to the smallest session_id (bytewise).

@@ -1,6 +1,6 @@
 /*
  * tp_match.h
- *		The call-to-session matching engine of touchpoint (SPEC §3.1).
+ *		The call-to-session matching engine of touchpoint (docs/spec.md §3.1).
  *
  * This header and tp_match.c use only the C standard library: no fmgr, no
  * SPI, no palloc.  The server-side wrappers (tp_merge.c) feed it arrays, and
@@ -60,7 +60,7 @@ extern int64_t tp_time_add(int64_t a, int64_t b);
 /* Fill group->tree; sessions must already be sorted (see tp_session_cmp). */
 extern void tp_group_build(TpGroup *group);
 
-/* Match one call at occurred_at against a built group (SPEC §3.1.4-5). */
+/* Match one call at occurred_at against a built group (docs/spec.md §3.1.4-5). */
 extern TpMatchResult tp_match_call(const TpGroup *group, int64_t occurred_at);
 
 /*
@@ -114,7 +114,7 @@ extern int	tp_offer_better(const TpOffer *a, const TpOffer *b);
 extern int	tp_session_cmp(const TpSession *a, const TpSession *b);
 
 /*
- * Normalise a BizibleId (SPEC §3.1.1): trim ASCII white space (space, \t, \n,
+ * Normalise a BizibleId (docs/spec.md §3.1.1): trim ASCII white space (space, \t, \n,
  * \v, \f, \r) on both sides and fold ASCII letters to lower case.  Writes at
  * most len bytes to out (no terminator) and returns the length written; 0
  * means the id is missing.

@@ -1,6 +1,6 @@
 /*
  * tp_rules.c
- *		Matching one channel-rule cell against one value (SPEC §6); no fmgr.
+ *		Matching one channel-rule cell against one value (docs/spec.md §6); no fmgr.
  */
 #include "tp_rules.h"
 

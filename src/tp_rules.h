@@ -1,6 +1,6 @@
 /*
  * tp_rules.h
- *		Channel-rule patterns (SPEC §6), free of fmgr like the matching engine.
+ *		Channel-rule patterns (docs/spec.md §6), free of fmgr like the matching engine.
  *
  * A rule cell is a list of alternatives separated by ';' (each trimmed):
  * '*x*' contains, 'x*' starts with, '*x' ends with, a bare '*' matches

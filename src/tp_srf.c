@@ -1,7 +1,7 @@
 /*
  * tp_srf.c
  *		The SQL-callable functions: bizible_key, merge_calls, explain_calls and
- *		explain_call (SPEC §3.3), and the plain-English explanation of a task.
+ *		explain_call (docs/spec.md §3.3), and the plain-English explanation of a task.
  *
  * Each call checks its inputs, resolves the window and anchor once, runs the
  * driver (tp_run.c) and turns every emitted task into an output row of a
@@ -315,7 +315,7 @@ midnight_kind(TimestampTz ts)
 	return NULL;
 }
 
-/* The one-sentence explanation of a task's outcome (SPEC §3.3). */
+/* The one-sentence explanation of a task's outcome (docs/spec.md §3.3). */
 static char *
 explain_detail(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
 			   const TpLoadedGroup *g, int idx)

@@ -151,7 +151,7 @@ nkinds=$(q "$SRC" "SELECT count(DISTINCT source_kind) FROM touchpoint.touchpoint
 expect "the touchpoints include every kind (visit, form, chat, call)" "$nkinds" 4
 
 # ---------------------------------------------------------------------------
-# 2. What must survive.  Input tables: the four of SPEC §2/§5 by primary key,
+# 2. What must survive.  Input tables: the four of docs/spec.md §2/§5 by primary key,
 # plus any other table the extension marks for pg_dump (pg_extension.extconfig).
 declare -A ORDER_BY=([sessions]=session_id [tasks]=task_id [form_submits]=submit_id [chats]=chat_id)
 tables=(sessions tasks form_submits chats)

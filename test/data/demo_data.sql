@@ -522,7 +522,7 @@ VALUES
  ('3709000008', 'c9f0f895fb98ab9159f51fd0297e236d', NULL, '2024-10-24 14:05:40 America/Los_Angeles', NULL);
 
 -- ---------------------------------------------------------------------------
--- Attribution (SPEC §6): people with their accounts, opportunities, channel
+-- Attribution (docs/spec.md §6): people with their accounts, opportunities, channel
 -- rules and the custom model's weights.  Drawn from md5 of stable keys
 -- (demo_u), not random(), so they depend only on the rows above.
 CREATE FUNCTION pg_temp.demo_u(key text) RETURNS float8

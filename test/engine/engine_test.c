@@ -9,7 +9,7 @@
  *
  * The reference (ref_*) works on the sessions in generation order, never
  * sorted, with its own saturating addition and its own bytewise comparison,
- * so it shares nothing with the engine but the rules of SPEC §3.1:
+ * so it shares nothing with the engine but the rules of docs/spec.md §3.1:
  *	 covers(s, t)  <=>  s.started_at <= t < sat(s.anchor + window)
  *	 merged        :   latest started_at among covering, ties -> smallest id
  *	 outside       :   latest started_at <= t (ties -> smallest id), or when t

@@ -1,6 +1,6 @@
 /*
  * ref_model.h
- *		The brute-force reference model of the matching engine (SPEC §3.1),
+ *		The brute-force reference model of the matching engine (docs/spec.md §3.1),
  *		shared by test/engine/engine_test.c and test/fuzz/fuzz_match.c.
  *
  * It shares no code with src/tp_match.c: its own saturating addition (over

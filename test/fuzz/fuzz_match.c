@@ -1,6 +1,6 @@
 /*
  * fuzz_match.c
- *		libFuzzer target: the matching engine (src/tp_match.c, SPEC §3.1.4-5)
+ *		libFuzzer target: the matching engine (src/tp_match.c, docs/spec.md §3.1.4-5)
  *		against the brute-force reference model of test/engine/ref_model.h.
  *
  * The input bytes decode into one BizibleId group: a window, an anchor mode,

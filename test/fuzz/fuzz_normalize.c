@@ -1,7 +1,7 @@
 /*
  * fuzz_normalize.c
  *		libFuzzer target: the BizibleId normaliser and the task-type trim
- *		(src/tp_match.c, SPEC §3.1.1) against a byte-by-byte reference.
+ *		(src/tp_match.c, docs/spec.md §3.1.1) against a byte-by-byte reference.
  *
  * The whole input is one raw BizibleId / type (any bytes, NUL included).
  * Reference, from tp_match.h's contract: trim the ASCII white space

@@ -1,9 +1,9 @@
 /*
  * fuzz_rules.c
- *		libFuzzer target: channel-rule cell matching (src/tp_rules.c, SPEC §6)
- *		against a reference written from the SPEC's wording.
+ *		libFuzzer target: channel-rule cell matching (src/tp_rules.c, docs/spec.md §6)
+ *		against a reference written from the wording of docs/spec.md.
  *
- * SPEC §6 / tp_rules.h: a cell is a list of alternatives separated by ';',
+ * docs/spec.md §6 / tp_rules.h: a cell is a list of alternatives separated by ';',
  * each trimmed of ASCII white space; '*x*' contains x, 'x*' starts with x,
  * '*x' ends with x, a bare '*' matches anything (NULL included), anything
  * else equals; letters compare without regard to ASCII case; a NULL or blank

@@ -143,7 +143,7 @@ def case(head, window, sessions, calls):
 
 def match_seeds():
     s = {}
-    # SPEC 3.1.4's own example: click 12:17, call 13:05 (48 min later): not merged
+    # docs/spec.md §3.1.4's own example: click 12:17, call 13:05 (48 min later): not merged
     s["spec_example_48min"] = case(
         flags(scale="min", base="y2024"), w_30min(),
         [session(t(0), ident("a"))], [t(48), t(29), t(30), t(0)])

@@ -4,8 +4,8 @@
 # against its own reference model:
 #   fuzz_match      src/tp_match.c: tp_group_build/tp_match_call, the call
 #                   tree, tp_time_add, tp_session_cmp  (test/engine/ref_model.h)
-#   fuzz_rules      src/tp_rules.c: channel-rule cells (SPEC §6)
-#   fuzz_normalize  src/tp_match.c: BizibleId normaliser and trim (SPEC §3.1.1)
+#   fuzz_rules      src/tp_rules.c: channel-rule cells (docs/spec.md §6)
+#   fuzz_normalize  src/tp_match.c: BizibleId normaliser and trim (docs/spec.md §3.1.1)
 # Each target first runs its committed seed corpus (test/fuzz/corpus/<target>,
 # read only), then fuzzes for its share of the time budget; new inputs go to a
 # scratch corpus under test/fuzz/build/.  A mismatch with a reference aborts

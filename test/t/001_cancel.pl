@@ -1,5 +1,5 @@
 # test/t/001_cancel.pl -- cancellation and memory limits of merge_calls and
-# explain_calls.  SPEC §4: "a long call can be cancelled (statement_timeout,
+# explain_calls.  docs/spec.md §4: "a long call can be cancelled (statement_timeout,
 # pg_cancel_backend) promptly"; README: memory O(calls + sessions that cover
 # a call), never O(sessions).
 #
