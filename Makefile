@@ -5,6 +5,7 @@ MODULE_big = touchpoint
 OBJS = \
 	src/touchpoint.o \
 	src/tp_input.o \
+	src/tp_input_read.o \
 	src/tp_match.o \
 	src/tp_run.o \
 	src/tp_calls.o \
