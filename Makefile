@@ -15,8 +15,8 @@ OBJS = \
 	src/tp_rules.o \
 	src/tp_channel.o
 
-# The install script of the current version is built from one source,
-# sql/touchpoint.sql; older versions are reached through the upgrade scripts
+# The install script of the current version is built from one source, the
+# files of sql/src/ in name order, one per stage of the pipeline; older versions are reached through the upgrade scripts
 # from the frozen 1.0 script (CREATE EXTENSION ... VERSION '1.1' runs 1.0 and
 # then 1.0--1.1).  The pg_regress inputs beside them are never installed.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
@@ -42,8 +42,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql $(EXTENSION).control
-	cp $< $@
+SQL_SOURCE = $(sort $(wildcard sql/src/*.sql))
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCE) $(EXTENSION).control
+	cat $(SQL_SOURCE) > $@
 
 # Full scripts of older versions are no longer shipped (they are reached
 # through the upgrade chain); remove any a previous install left behind, so

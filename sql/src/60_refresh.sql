@@ -1,0 +1,264 @@
+-- Refresh one of our materialized views: plain the first time (they are
+-- created empty), CONCURRENTLY once populated so readers are never blocked.
+CREATE FUNCTION touchpoint_internal.refresh_view(view_name pg_catalog.regclass)
+RETURNS pg_catalog.text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) view_name) THEN
+        EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', view_name);
+        RETURN 'concurrently';
+    END IF;
+    EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW %s', view_name);
+    RETURN 'plain';
+END
+$$;
+
+-- Refuse custom-model weights that do not leave exactly 10 to the middle.
+CREATE FUNCTION touchpoint_internal.check_custom_model()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    positions int;
+    total numeric;
+    listing text;
+BEGIN
+    SELECT pg_catalog.count(*), pg_catalog.sum(m.weight),
+           pg_catalog.string_agg(m.position OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) m.weight::text, ', '
+                                 ORDER BY pg_catalog.array_position(ARRAY['FT', 'LC', 'OC', 'Closed'], m.position))
+    INTO positions, total, listing
+    FROM @extschema@.custom_model m;
+    IF positions OPERATOR(pg_catalog.<>) 4 OR total OPERATOR(pg_catalog.<>) 90 THEN
+        RAISE EXCEPTION 'custom model weights must sum to 90'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = pg_catalog.format('touchpoint.custom_model has %s (%s positions, sum %s); FT, LC, OC and Closed must each have a weight.',
+                                             COALESCE(listing, 'no rows'), positions, COALESCE(total, 0)),
+                  HINT = 'The middle touchpoints keep 10, so the four weights sum to 90, e.g. UPDATE touchpoint.custom_model SET weight = 22.5;';
+    END IF;
+END
+$$;
+
+/*
+ * Only a role with the privileges of the stored relations' owner may refresh
+ * them (REFRESH MATERIALIZED VIEW requires ownership).  Say so, and what to
+ * do, before anything fails deep inside with a bare "permission denied".
+ */
+CREATE FUNCTION touchpoint_internal.check_refresh_privilege()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    owner_name pg_catalog.name;
+BEGIN
+    SELECT r.rolname INTO owner_name
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
+    WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass;
+    IF NOT pg_catalog.pg_has_role(CURRENT_USER, owner_name, 'USAGE') THEN
+        RAISE EXCEPTION 'role "%" cannot refresh touchpoint: only the owner of its stored relations can', CURRENT_USER
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = pg_catalog.format('touchpoint.touchpoints and touchpoint.opportunity_touchpoints are owned by role "%s"; reading them needs only SELECT, refreshing them needs that role.', owner_name),
+                  HINT = pg_catalog.format('Run SELECT touchpoint.refresh() as role "%s", or let pg_cron run it as that role: connected as "%s", SELECT touchpoint.schedule_refresh();', owner_name, owner_name);
+    END IF;
+END
+$$;
+
+-- refresh(): the touchpoints, then the opportunities' credit; says what it did.
+CREATE FUNCTION @extschema@.refresh(
+    OUT mode pg_catalog.text,
+    OUT touchpoints pg_catalog.int8,
+    OUT opportunity_touchpoints pg_catalog.int8,
+    OUT duration pg_catalog.interval)
+RETURNS record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    started timestamptz := pg_catalog.clock_timestamp();
+    caller_work_mem text := pg_catalog.current_setting('work_mem');
+BEGIN
+    PERFORM touchpoint_internal.check_refresh_privilege();
+    /*
+     * The refresh sorts and compares a few hundred thousand wide rows; below
+     * 64MB of work_mem those sorts and the CONCURRENTLY comparison spill to
+     * disk.  Raised while refresh() runs, only when lower (never lowered).
+     */
+    IF pg_catalog.pg_size_bytes(caller_work_mem) OPERATOR(pg_catalog.<) 67108864 THEN  -- 64MB
+        PERFORM pg_catalog.set_config('work_mem', '64MB', true);
+    END IF;
+    PERFORM touchpoint_internal.check_custom_model();
+    mode := touchpoint_internal.refresh_view('@extschema@.touchpoints');
+    PERFORM touchpoint_internal.refresh_view('@extschema@.opportunity_touchpoints');
+    SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
+    SELECT pg_catalog.count(*) INTO opportunity_touchpoints FROM @extschema@.opportunity_touchpoints;
+    duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
+    PERFORM pg_catalog.set_config('work_mem', caller_work_mem, true);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refresh() IS
+'refresh touchpoint.touchpoints and touchpoint.opportunity_touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
+
+/*
+ * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this
+ * database, 'touchpoint-refresh:<database>' when it runs the job from its own
+ * database (cron.database_name), where jobs of several databases meet.
+ */
+CREATE FUNCTION touchpoint_internal.refresh_job_name(cross_database pg_catalog.bool DEFAULT false)
+RETURNS pg_catalog.text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN cross_database THEN 'touchpoint-refresh:' OPERATOR(pg_catalog.||) pg_catalog.current_database()
+                ELSE 'touchpoint-refresh' END
+$$;
+
+/*
+ * Where pg_cron stands, seen from this database:
+ *   here     the pg_cron extension is created in this database
+ *   not_here pg_cron is loaded and keeps its jobs in another database,
+ *            cron.database_name: jobs must be made there
+ *   hidden   pg_cron is loaded, but only a superuser (or pg_read_all_settings)
+ *            may read cron.database_name, so which database is unknown
+ *   create   pg_cron is loaded for this database but not created in it
+ *   missing  pg_cron's library is not loaded in this server
+ * Returns the state and pg_cron's database when known.
+ */
+CREATE FUNCTION touchpoint_internal.pg_cron_state(OUT state pg_catalog.text, OUT cron_database pg_catalog.text)
+RETURNS record
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'pg_cron') THEN
+        state := 'here';
+        RETURN;
+    END IF;
+    BEGIN
+        cron_database := pg_catalog.current_setting('cron.database_name', true);
+    EXCEPTION WHEN insufficient_privilege THEN
+        state := 'hidden';   -- pg_cron marks the setting superuser-only
+        RETURN;
+    END;
+    IF cron_database IS NULL THEN
+        state := 'missing';
+    ELSIF cron_database OPERATOR(pg_catalog.<>) pg_catalog.current_database() THEN
+        state := 'not_here';
+    ELSE
+        state := 'create';
+    END IF;
+END
+$$;
+
+-- The error that says how to get pg_cron where schedule_refresh() can use it.
+CREATE FUNCTION touchpoint_internal.raise_pg_cron_unavailable(state pg_catalog.text, cron_database pg_catalog.text,
+                                                             schedule pg_catalog.text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    pg_major int := pg_catalog.current_setting('server_version_num')::int OPERATOR(pg_catalog./) 10000;
+BEGIN
+    IF state OPERATOR(pg_catalog.=) 'hidden' THEN
+        RAISE EXCEPTION 'the pg_cron extension is not created in database "%"', pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'pg_cron keeps its jobs in the database named by cron.database_name, which only a superuser can read (SHOW cron.database_name).',
+                  HINT = pg_catalog.format('Connected to that database as the role that owns touchpoint''s relations here, run: '
+                                           'CREATE EXTENSION IF NOT EXISTS pg_cron; SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                           touchpoint_internal.refresh_job_name(true), schedule,
+                                           'SELECT @extschema@.refresh()', pg_catalog.current_database());
+    ELSIF state OPERATOR(pg_catalog.=) 'not_here' THEN
+        RAISE EXCEPTION 'pg_cron runs its jobs from database "%", not from "%"', cron_database, pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'cron.database_name names the one database where pg_cron keeps its jobs; a job there can run in any database.',
+                  HINT = pg_catalog.format('Connected to database "%s" as the role that owns touchpoint''s relations here, run: '
+                                           'CREATE EXTENSION IF NOT EXISTS pg_cron; SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                           cron_database, touchpoint_internal.refresh_job_name(true), schedule,
+                                           'SELECT @extschema@.refresh()', pg_catalog.current_database());
+    ELSIF state OPERATOR(pg_catalog.=) 'create' THEN
+        RAISE EXCEPTION 'the pg_cron extension is not created in database "%"', pg_catalog.current_database()
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The server loads pg_cron, and cron.database_name names this database.',
+                  HINT = pg_catalog.format('Run CREATE EXTENSION pg_cron; then SELECT touchpoint.schedule_refresh(%L);', schedule);
+    END IF;
+    RAISE EXCEPTION 'pg_cron is not installed'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'touchpoint schedules its refresh with the pg_cron extension, which this server does not load.',
+              HINT = pg_catalog.format('Install the package postgresql-%s-cron (apt-get install postgresql-%s-cron), '
+                     'set shared_preload_libraries = ''pg_cron'' and cron.database_name = ''%s'' in postgresql.conf, '
+                     'restart the server, run CREATE EXTENSION pg_cron in this database and call touchpoint.schedule_refresh() again. '
+                     'Any other scheduler can run SELECT touchpoint.refresh() instead.',
+                     pg_major, pg_major, pg_catalog.current_database());
+END
+$$;
+
+-- schedule_refresh(): a pg_cron job that runs refresh() on a cron schedule.
+CREATE FUNCTION @extschema@.schedule_refresh(schedule pg_catalog.text DEFAULT '*/15 * * * *')
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cron record;
+    jobid bigint;
+BEGIN
+    IF schedule IS NULL THEN
+        RAISE EXCEPTION 'schedule must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a cron schedule such as ''*/15 * * * *'' (every 15 minutes).';
+    END IF;
+    -- the job runs refresh() as this role: refuse a role that cannot refresh
+    PERFORM touchpoint_internal.check_refresh_privilege();
+    cron := touchpoint_internal.pg_cron_state();
+    IF cron.state OPERATOR(pg_catalog.<>) 'here' THEN
+        PERFORM touchpoint_internal.raise_pg_cron_unavailable(cron.state, cron.cron_database, schedule);
+    END IF;
+    EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+        INTO jobid
+        USING touchpoint_internal.refresh_job_name(), schedule, 'SELECT @extschema@.refresh()'::text;
+    RETURN jobid;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.schedule_refresh(pg_catalog.text) IS
+'schedule touchpoint.refresh() with pg_cron (job touchpoint-refresh, run as the calling role); returns the job id';
+
+-- unschedule_refresh(): remove the job; false when there was none.
+CREATE FUNCTION @extschema@.unschedule_refresh()
+RETURNS pg_catalog.bool
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cron record;
+    removed bigint;
+BEGIN
+    cron := touchpoint_internal.pg_cron_state();
+    IF cron.state OPERATOR(pg_catalog.=) ANY (ARRAY['not_here', 'hidden']) THEN
+        RAISE EXCEPTION 'pg_cron keeps its jobs in database %, where this database cannot see them',
+                        COALESCE('"' OPERATOR(pg_catalog.||) cron.cron_database OPERATOR(pg_catalog.||) '"', '(cron.database_name)')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('Connected to %s, run: SELECT cron.unschedule(jobid) FROM cron.job '
+                                           'WHERE jobname IN (%L, %L) AND database = %L;',
+                                           COALESCE('database "' OPERATOR(pg_catalog.||) cron.cron_database OPERATOR(pg_catalog.||) '"',
+                                                    'the database that SHOW cron.database_name names'),
+                                           touchpoint_internal.refresh_job_name(),
+                                           touchpoint_internal.refresh_job_name(true), pg_catalog.current_database());
+    ELSIF cron.state OPERATOR(pg_catalog.<>) 'here' THEN
+        RETURN false;     -- without pg_cron in this database no job can exist
+    END IF;
+    -- this role's refresh jobs for this database, under either name
+    EXECUTE 'SELECT pg_catalog.count(cron.unschedule(j.jobid)) FROM cron.job j
+             WHERE j.jobname OPERATOR(pg_catalog.=) ANY ($1) AND j.database OPERATOR(pg_catalog.=) $2
+               AND j.username OPERATOR(pg_catalog.=) CURRENT_USER'
+        INTO removed
+        USING ARRAY[touchpoint_internal.refresh_job_name(), touchpoint_internal.refresh_job_name(true)],
+              pg_catalog.current_database();
+    RETURN removed OPERATOR(pg_catalog.>) 0;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.unschedule_refresh() IS
+'remove the pg_cron job that schedule_refresh() created; false when there was none';
+

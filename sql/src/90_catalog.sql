@@ -1,0 +1,162 @@
+/*
+ * A comment on every column a user or a BI tool sees, from one glossary: a
+ * column means the same wherever it appears unless a relation has its own
+ * entry (a *_live view shares its stored copy's).  The install fails if a
+ * column of a relation in the schema has no entry, so a column added later
+ * cannot go without one.
+ */
+DO $$
+DECLARE
+    models pg_catalog.text[] := ARRAY['first_touch', 'lead_creation', 'u_shaped', 'w_shaped',
+                                      'full_path', 'linear', 'time_decay', 'custom'];
+    model_names pg_catalog.text[] := ARRAY['first-touch', 'lead-creation', 'U-shaped', 'W-shaped',
+                                           'full-path', 'linear', 'time-decay', 'custom'];
+    col record;
+BEGIN
+    FOR col IN
+        WITH glossary(rel, col, note) AS (
+            VALUES
+            -- inputs (docs/spec.md §2, §5, §6)
+            ('sessions', 'session_id', 'the web session''s id (primary key)'),
+            ('sessions', 'bizible_id', 'the visitor''s BizibleId cookie (compared trimmed and case-insensitively)'),
+            ('sessions', 'started_at', 'the session''s first page view (ad click or landing); the window starts here'),
+            ('sessions', 'last_activity_at', 'the last page view or form submit; the window''s anchor under touchpoint.window_anchor = last_activity (NULL: started_at)'),
+            ('sessions', 'channel', 'marketing channel from web tracking (e.g. Paid Search); NULL or blank: classified by touchpoint.channel_rules'),
+            ('*', 'subchannel', 'marketing subchannel (e.g. Google)'),
+            ('*', 'source', 'traffic source of the session (e.g. google)'),
+            ('sessions', 'medium', 'traffic medium (e.g. cpc, email)'),
+            ('*', 'campaign', 'campaign of the session'),
+            ('*', 'ad_content', 'ad content of the session'),
+            ('*', 'keyword', 'search keyword of the session'),
+            ('*', 'landing_page', 'first page of the session'),
+            ('*', 'referrer_page', 'page that referred the visitor to the session'),
+            ('tasks', 'task_id', 'the CRM task id (primary key)'),
+            ('tasks', 'bizible_id', 'the BizibleId the call-tracking vendor read from the visitor''s cookie; NULL or blank: the call makes no touchpoint'),
+            ('tasks', 'type', 'Task.Type (Call, Inbound Call...): the touchpoint type of the call; blank: Web Visit when merged, Phone Call when not'),
+            ('tasks', 'subject', 'Task.Subject'),
+            ('tasks', 'phone', 'the phone number of the call'),
+            ('tasks', 'person_id', 'Task.WhoId: the lead or contact who called'),
+            ('tasks', 'occurred_at', 'when the call happened (the vendor''s call time, else CreatedDate; never the date-only ActivityDate)'),
+            ('tasks', 'is_deleted', 'CRM soft delete: a deleted task makes nothing'),
+            ('form_submits', 'submit_id', 'the form fill''s id (primary key)'),
+            ('form_submits', 'bizible_id', 'the BizibleId of the visitor who filled the form'),
+            ('form_submits', 'session_id', 'the session of the fill when tracking knows it; NULL: placed in a session by the window rule'),
+            ('form_submits', 'submitted_at', 'when the form was submitted'),
+            ('*', 'form_url', 'the URL of the form (form fills)'),
+            ('form_submits', 'person_id', 'the lead or contact the fill created or updated'),
+            ('chats', 'chat_id', 'the chat''s id (primary key)'),
+            ('chats', 'bizible_id', 'the BizibleId of the visitor who chatted'),
+            ('chats', 'session_id', 'the session of the chat when tracking knows it; NULL: placed in a session by the window rule'),
+            ('chats', 'started_at', 'when the chat started'),
+            ('chats', 'person_id', 'the lead or contact of the chat'),
+            ('people', 'person_id', 'the lead or contact id (what tasks name in person_id)'),
+            ('people', 'email', 'the person''s e-mail address'),
+            ('*', 'account_id', 'the account (company) the person or opportunity belongs to'),
+            ('opportunities', 'opportunity_id', 'the opportunity''s id (primary key)'),
+            ('opportunities', 'amount', 'the opportunity''s amount: the revenue the models share out'),
+            ('opportunities', 'created_at', 'when the opportunity was created (OC is the last touchpoint at or before it)'),
+            ('opportunities', 'closed_at', 'when it closed; NULL while open'),
+            ('opportunities', 'is_won', 'true when won; NULL or false while open or lost'),
+            ('channel_rules', 'priority', 'rule order: lowest first, the first matching rule wins'),
+            ('channel_rules', 'channel', 'the channel a matching session gets'),
+            ('channel_rules', 'subchannel', 'the subchannel a matching session gets'),
+            ('channel_rules', 'medium', 'cell matched against the session''s medium (*x* contains, x* starts with, *x ends with, * anything, a;b either; NULL: no condition)'),
+            ('channel_rules', 'source', 'cell matched against the session''s source'),
+            ('channel_rules', 'campaign', 'cell matched against the session''s campaign'),
+            ('channel_rules', 'landing_page', 'cell matched against the session''s landing_page'),
+            ('channel_rules', 'referrer', 'cell matched against the session''s referrer_page'),
+            ('custom_model', 'position', 'FT, LC, OC or Closed (Pending uses Closed''s weight)'),
+            ('custom_model', 'weight', 'percent for the position; the four weights sum to 90, the middle keeps 10'),
+            ('conversion_events', 'task_id', 'the event''s id prefixed by its kind: call:<task_id>, form:<submit_id> or chat:<chat_id>'),
+            ('conversion_events', 'bizible_id', 'the event''s BizibleId'),
+            ('conversion_events', 'type', 'the call''s task type (NULL for form fills and chats)'),
+            ('conversion_events', 'subject', 'the call''s subject'),
+            ('conversion_events', 'phone', 'the call''s phone number'),
+            ('conversion_events', 'person_id', 'the person the event names'),
+            ('conversion_events', 'occurred_at', 'when the event happened'),
+            ('conversion_events', 'is_deleted', 'the task is deleted in the CRM (false for form fills and chats)'),
+            -- touchpoints (docs/spec.md §5)
+            ('*', 'touchpoint_id', 'the touchpoint''s id: its kind and source id (call:..., form:..., chat:..., visit:<journey>:<session>)'),
+            ('*', 'journey_id', 'the buyer''s journey: the person, or anon:<bizible_id> when no event of the BizibleId names one'),
+            ('touchpoints', 'person_id', 'the journey''s person (NULL for anon: journeys), also on calls without WhoId stitched to one'),
+            ('touchpoints', 'bizible_id', 'the normalised (trimmed, lower-case) BizibleId of the touchpoint'),
+            ('touchpoints', 'session_id', 'the web session of the touchpoint; NULL for a touchpoint without one (channel Offline)'),
+            ('*', 'source_kind', 'what made the touchpoint: visit, form, chat or call'),
+            ('touchpoints', 'source_id', 'the id of what made it: the session, form fill, chat or task id'),
+            ('*', 'touchpoint_type', 'Web Visit, Web Form, Web Chat, or the call''s task type (Phone Call when blank and unmerged)'),
+            ('*', 'touchpoint_date', 'when the touchpoint happened (a call''s occurred_at, a visit''s start)'),
+            ('*', 'channel', 'the session''s channel, else the first matching channel rule, else Other or Direct; Offline without a session'),
+            ('touchpoints', 'medium', 'the call''s task type for calls, else the session''s medium'),
+            ('touchpoints', 'position', 'positions on the journey, comma-separated: FT (first touch), LC (lead creation), PostLC (later conversions)'),
+            ('touchpoints', 'is_first_touch', 'the journey''s first touchpoint (FT)'),
+            ('touchpoints', 'is_lead_creation', 'the journey''s first conversion touchpoint (LC)'),
+            ('touchpoints', 'session_conversions', 'conversion events in the touchpoint''s session, the first included'),
+            -- attribution (docs/spec.md §6)
+            ('*', 'opportunity_id', 'the opportunity credited'),
+            ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
+            ('opportunity_touchpoints', 'amount', 'the opportunity''s amount'),
+            ('opportunity_touchpoints', 'is_won', 'the opportunity is won (false while open or lost)'),
+            ('channel_report', 'touchpoints', 'touchpoints of this channel, subchannel and type'),
+            ('channel_report', 'phone_calls', 'of them, touchpoints made by a call task'),
+            ('channel_report', 'leads_created', 'of them, lead-creation (LC) touchpoints'),
+            ('channel_report', 'opportunities_touched', 'opportunities with at least one of these touchpoints')
+            UNION ALL
+            SELECT x.rel, m.model OPERATOR(pg_catalog.||) x.suffix,
+                   pg_catalog.replace(pg_catalog.replace(x.note, '<model>', m.model), '<name>', m.name)
+            FROM ROWS FROM (pg_catalog.unnest(models), pg_catalog.unnest(model_names)) AS m(model, name)
+            CROSS JOIN (VALUES
+                ('opportunity_touchpoints', '_pct', '<name> credit in percent; sums to exactly 100 per opportunity'),
+                ('opportunity_touchpoints', '_revenue', 'amount x <model>_pct / 100, not rounded; sums to exactly the amount per opportunity'),
+                ('channel_report', '_revenue', 'revenue of won opportunities credited here by the <name> model'),
+                ('channel_report', '_pipeline', 'amount of every opportunity (open, won or lost) credited here by the <name> model')
+            ) AS x(rel, suffix, note)
+        )
+        SELECT c.oid::pg_catalog.regclass AS rel, a.attname,
+               (SELECT g.note FROM glossary g
+                WHERE g.col OPERATOR(pg_catalog.=) a.attname::pg_catalog.text
+                  AND g.rel OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.regexp_replace(c.relname, '_live$', ''), '*'])
+                ORDER BY g.rel OPERATOR(pg_catalog.=) '*' LIMIT 1) AS note
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.oid
+        WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+          AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'v', 'm', 'p']::"char"[])
+          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+    LOOP
+        IF col.note IS NULL THEN
+            RAISE EXCEPTION 'touchpoint install script: no comment for column %.%', col.rel, col.attname;
+        END IF;
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', col.rel, col.attname, col.note);
+    END LOOP;
+END
+$$;
+-- What each internal helper is for (\df+ touchpoint_internal.* shows it).
+COMMENT ON FUNCTION touchpoint_internal.custom_model_upsert() IS
+'trigger: a restored INSERT of a shipped custom_model row updates its weight';
+COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
+'touchpoint.channel_rules as the array classify_channel takes, in priority order';
+COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
+'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
+COMMENT ON FUNCTION touchpoint_internal.refresh_view(pg_catalog.regclass) IS
+'refresh one stored relation: plain the first time, CONCURRENTLY once populated';
+COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
+'refuse custom_model weights that do not sum to 90';
+COMMENT ON FUNCTION touchpoint_internal.check_refresh_privilege() IS
+'refuse, with what to do, a role that cannot refresh the stored relations';
+COMMENT ON FUNCTION touchpoint_internal.refresh_job_name(pg_catalog.bool) IS
+'the pg_cron job name of this database''s refresh';
+COMMENT ON FUNCTION touchpoint_internal.pg_cron_state() IS
+'here, not_here, hidden, create or missing: where pg_cron stands, seen from this database';
+COMMENT ON FUNCTION touchpoint_internal.raise_pg_cron_unavailable(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+'the error that says how to schedule the refresh when pg_cron cannot be used from here';
+
+-- A role for BI tools: exactly the SELECT the reports need, nothing else.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) 'touchpoint_reader') THEN
+        CREATE ROLE touchpoint_reader NOLOGIN;
+    END IF;
+END
+$$;
+GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
+GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report
+    TO touchpoint_reader;
