@@ -20,8 +20,11 @@ OBJS = \
 # from the frozen 1.0 script (CREATE EXTENSION ... VERSION '1.1' runs 1.0 and
 # then 1.0--1.1).  The pg_regress inputs beside them are never installed.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = sql/$(EXTENSION)--1.0.sql $(wildcard sql/$(EXTENSION)--*--*.sql)
+# An upgrade script still being written is built the same way, from the
+# files of sql/update/FROM--TO/ in name order.
+UPDATE_BUILT = $(patsubst sql/update/%,sql/$(EXTENSION)--%.sql,$(wildcard sql/update/*--*))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPDATE_BUILT)
+DATA = sql/$(EXTENSION)--1.0.sql $(filter-out $(UPDATE_BUILT),$(wildcard sql/$(EXTENSION)--*--*.sql))
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
 REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges journey channel_rules attribution differential journey_differential attribution_invariants cron
@@ -45,6 +48,10 @@ include $(PGXS)
 SQL_SOURCE = $(sort $(wildcard sql/src/*.sql))
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCE) $(EXTENSION).control
 	cat $(SQL_SOURCE) > $@
+
+.SECONDEXPANSION:
+$(UPDATE_BUILT): sql/$(EXTENSION)--%.sql: $$(sort $$(wildcard sql/update/%/*.sql))
+	cat $^ > $@
 
 # Full scripts of older versions are no longer shipped (they are reached
 # through the upgrade chain); remove any a previous install left behind, so
