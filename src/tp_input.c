@@ -26,6 +26,7 @@
 #include "utils/syscache.h"
 
 #include "touchpoint.h"
+#include "tp_compat.h"
 
 /*
  * The columns of each input (docs/spec.md §2), in the order the queries select them
@@ -63,6 +64,60 @@ static const TpColumn task_columns[TP_T_COUNT] = {
 const TpInputDesc tp_session_input = {"sessions", session_columns, TP_S_COUNT};
 const TpInputDesc tp_task_input = {"tasks", task_columns, TP_T_COUNT};
 
+/* The inputs of §5 and §6: checked when registered and when used (§7). */
+static const TpColumn form_submit_columns[] = {
+	{"submit_id", TP_COL_ID, true, NULL, "the form fill's id"},
+	{"bizible_id", TP_COL_BIZIBLE_ID, true, NULL, "the BizibleId of the visitor"},
+	{"session_id", TP_COL_ID, false, "NULL::text", "the session of the fill, when tracking knows it"},
+	{"submitted_at", TP_COL_TIMESTAMPTZ, true, NULL, "when the form was submitted"},
+	{"form_url", TP_COL_TEXT, false, "NULL::text", "the URL of the form"},
+	{"person_id", TP_COL_ID, false, "NULL::text", "the lead or contact"},
+};
+
+static const TpColumn chat_columns[] = {
+	{"chat_id", TP_COL_ID, true, NULL, "the chat's id"},
+	{"bizible_id", TP_COL_BIZIBLE_ID, true, NULL, "the BizibleId of the visitor"},
+	{"session_id", TP_COL_ID, false, "NULL::text", "the session of the chat, when tracking knows it"},
+	{"started_at", TP_COL_TIMESTAMPTZ, true, NULL, "when the chat started"},
+	{"person_id", TP_COL_ID, false, "NULL::text", "the lead or contact"},
+};
+
+static const TpColumn people_columns[] = {
+	{"person_id", TP_COL_ID, true, NULL, "the lead or contact id"},
+	{"account_id", TP_COL_ID, false, "NULL::text", "the person's account"},
+	{"email", TP_COL_TEXT, false, "NULL::text", "the person's e-mail address"},
+};
+
+static const TpColumn opportunity_columns[] = {
+	{"opportunity_id", TP_COL_ID, true, NULL, "the opportunity's id"},
+	{"account_id", TP_COL_ID, true, NULL, "the opportunity's account"},
+	{"amount", TP_COL_NUMERIC, true, NULL, "the revenue the models share out"},
+	{"created_at", TP_COL_TIMESTAMPTZ, true, NULL, "when the opportunity was created"},
+	{"closed_at", TP_COL_TIMESTAMPTZ, false, "NULL::timestamptz", "when it closed; NULL while open"},
+	{"is_won", TP_COL_BOOL, false, "NULL::boolean", "true when won"},
+};
+
+const TpInputDesc tp_form_submit_input = {"form_submits", form_submit_columns, lengthof(form_submit_columns)};
+const TpInputDesc tp_chat_input = {"chats", chat_columns, lengthof(chat_columns)};
+const TpInputDesc tp_people_input = {"people", people_columns, lengthof(people_columns)};
+const TpInputDesc tp_opportunity_input = {"opportunities", opportunity_columns, lengthof(opportunity_columns)};
+
+static const TpInputDesc *const all_inputs[] = {
+	&tp_session_input, &tp_task_input, &tp_form_submit_input, &tp_chat_input,
+	&tp_people_input, &tp_opportunity_input
+};
+
+const TpInputDesc *
+TpInputByKind(const char *kind)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(all_inputs); i++)
+		if (strcmp(all_inputs[i]->argname, kind) == 0)
+			return all_inputs[i];
+	return NULL;
+}
+
 static const char *
 kind_description(TpColumnKind kind)
 {
@@ -78,6 +133,8 @@ kind_description(TpColumnKind kind)
 			return "timestamp with time zone";
 		case TP_COL_BOOL:
 			return "boolean";
+		case TP_COL_NUMERIC:
+			return "numeric (or an integer type)";
 	}
 	return "?";
 }
@@ -104,6 +161,9 @@ type_fits(TpColumnKind kind, Oid typid)
 			return typid == TIMESTAMPTZOID;
 		case TP_COL_BOOL:
 			return typid == BOOLOID;
+		case TP_COL_NUMERIC:
+			return typid == NUMERICOID || typid == INT2OID || typid == INT4OID ||
+				typid == INT8OID;
 	}
 	return false;
 }
@@ -369,7 +429,8 @@ TpCheckColumns(TpInput *input)
 					 hint ? errhint("%s", hint) : 0));
 		}
 		input->needs_text_cast[i] = (c->kind != TP_COL_TIMESTAMPTZ &&
-									 c->kind != TP_COL_BOOL && typid != TEXTOID);
+									 c->kind != TP_COL_BOOL &&
+									 c->kind != TP_COL_NUMERIC && typid != TEXTOID);
 		input->needs_base_cast[i] = (c->kind == TP_COL_TIMESTAMPTZ && typid != TIMESTAMPTZOID) ||
 			(c->kind == TP_COL_BOOL && typid != BOOLOID);
 	}
@@ -397,4 +458,39 @@ TpCheckColumns(TpInput *input)
 					 errmsg("materialized view \"%s\" has not been populated", input->display_name),
 					 errhint("Use the REFRESH MATERIALIZED VIEW command.")));
 	}
+}
+
+/*
+ * touchpoint_internal.check_source(kind text, relation regclass): refuse an
+ * unknown kind; with a relation, check it as that kind's input exactly as
+ * merge_calls checks its arguments (kind of relation, every column present
+ * with a usable type, SELECT allowed, a materialized view populated).
+ * use_source, source() and the touchpoint.sources view call it (§7).
+ */
+TP_FUNCTION_INFO(tp_check_source);
+
+Datum
+tp_check_source(PG_FUNCTION_ARGS)
+{
+	const TpInputDesc *desc;
+	char	   *kind;
+	TpInput		input;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"kind\" must not be NULL"),
+				 errhint("The kinds are sessions, tasks, form_submits, chats, people and opportunities.")));
+	kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	desc = TpInputByKind(kind);
+	if (desc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown source kind %s", quote_literal_cstr(kind)),
+				 errhint("The kinds are sessions, tasks, form_submits, chats, people and opportunities.")));
+	if (PG_ARGISNULL(1))
+		PG_RETURN_VOID();
+	TpOpenInput(&input, desc, PG_GETARG_DATUM(1), false);
+	TpCheckColumns(&input);
+	PG_RETURN_VOID();
 }

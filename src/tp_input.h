@@ -23,7 +23,8 @@ typedef enum TpColumnKind
 	TP_COL_TEXT,				/* text-like (text, varchar, char, name, citext...) */
 	TP_COL_BIZIBLE_ID,			/* text-like or uuid */
 	TP_COL_TIMESTAMPTZ,			/* timestamptz (or a domain over it) */
-	TP_COL_BOOL					/* boolean */
+	TP_COL_BOOL,				/* boolean */
+	TP_COL_NUMERIC				/* numeric or an integer type */
 } TpColumnKind;
 
 /* One column of an input, as docs/spec.md §2 describes it. */
@@ -87,6 +88,19 @@ typedef struct TpInputDesc
 
 extern const TpInputDesc tp_session_input;
 extern const TpInputDesc tp_task_input;
+
+/*
+ * The inputs of the later stages (docs/spec.md §5, §6), described the same
+ * way so that a relation registered with touchpoint.use_source (§7) is
+ * checked, and refused, like the sessions and tasks are.
+ */
+extern const TpInputDesc tp_form_submit_input;
+extern const TpInputDesc tp_chat_input;
+extern const TpInputDesc tp_people_input;
+extern const TpInputDesc tp_opportunity_input;
+
+/* The description of a source kind ("sessions", ... "opportunities"), or NULL. */
+extern const TpInputDesc *TpInputByKind(const char *kind);
 
 #define TP_MAX_INPUT_COLUMNS TP_S_COUNT
 

@@ -57,8 +57,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.tasks', '');
 
 -- merge_calls: one row per task that yields a touchpoint (docs/spec.md §3.1, §3.3).
 CREATE FUNCTION @extschema@.merge_calls(
-    sessions pg_catalog.regclass DEFAULT '@extschema@.sessions',
-    tasks pg_catalog.regclass DEFAULT '@extschema@.tasks',
+    sessions pg_catalog.regclass DEFAULT touchpoint_internal.source('sessions'),
+    tasks pg_catalog.regclass DEFAULT touchpoint_internal.source('tasks'),
     session_window pg_catalog.interval DEFAULT NULL,
     OUT task_id pg_catalog.text,
     OUT bizible_id pg_catalog.text,
@@ -87,8 +87,8 @@ COMMENT ON FUNCTION @extschema@.merge_calls(pg_catalog.regclass, pg_catalog.regc
 
 -- explain_calls: one row for every task, with its status and why.
 CREATE FUNCTION @extschema@.explain_calls(
-    sessions pg_catalog.regclass DEFAULT '@extschema@.sessions',
-    tasks pg_catalog.regclass DEFAULT '@extschema@.tasks',
+    sessions pg_catalog.regclass DEFAULT touchpoint_internal.source('sessions'),
+    tasks pg_catalog.regclass DEFAULT touchpoint_internal.source('tasks'),
     session_window pg_catalog.interval DEFAULT NULL,
     OUT task_id pg_catalog.text,
     OUT status pg_catalog.text,
@@ -108,8 +108,8 @@ COMMENT ON FUNCTION @extschema@.explain_calls(pg_catalog.regclass, pg_catalog.re
 -- explain_call: the same for one task, found through the tasks' key.
 CREATE FUNCTION @extschema@.explain_call(
     task_id pg_catalog.text,
-    sessions pg_catalog.regclass DEFAULT '@extschema@.sessions',
-    tasks pg_catalog.regclass DEFAULT '@extschema@.tasks',
+    sessions pg_catalog.regclass DEFAULT touchpoint_internal.source('sessions'),
+    tasks pg_catalog.regclass DEFAULT touchpoint_internal.source('tasks'),
     session_window pg_catalog.interval DEFAULT NULL,
     OUT task_id pg_catalog.text,
     OUT status pg_catalog.text,

@@ -75,6 +75,13 @@ BEGIN
             ('conversion_events', 'person_id', 'the person the event names'),
             ('conversion_events', 'occurred_at', 'when the event happened'),
             ('conversion_events', 'is_deleted', 'the task is deleted in the CRM (false for form fills and chats)'),
+            -- the registered sources (docs/spec.md §7)
+            ('sources', 'kind', 'the input: sessions, tasks, form_submits, chats, people or opportunities'),
+            ('sources', 'relation', 'the relation this input reads: the one registered with touchpoint.use_source, else touchpoint''s own table'),
+            ('sources', 'is_own_table', 'true when nothing is registered and touchpoint''s own table is read'),
+            ('sources', 'change_detection', 'how refresh() sees its changes: full rebuild (it rereads the whole relation)'),
+            ('sources', 'status', 'ok, or the error reading it would raise now (dropped, renamed, a missing column, no privilege), as the querying role'),
+            ('sources', 'registered_at', 'when it was registered; NULL for touchpoint''s own table'),
             -- touchpoints (docs/spec.md §5)
             ('*', 'touchpoint_id', 'the touchpoint''s id: its kind and source id (call:..., form:..., chat:..., visit:<journey>:<session>)'),
             ('*', 'journey_id', 'the buyer''s journey: the person, or anon:<bizible_id> when no event of the BizibleId names one'),
@@ -130,6 +137,18 @@ BEGIN
 END
 $$;
 -- What each internal helper is for (\df+ touchpoint_internal.* shows it).
+COMMENT ON FUNCTION @extschema@.use_source(pg_catalog.text, pg_catalog.regclass) IS
+'read an input (sessions, tasks, form_submits, chats, people, opportunities) from your own table or view; NULL: back to touchpoint''s table';
+COMMENT ON FUNCTION touchpoint_internal.check_source(pg_catalog.text, pg_catalog.regclass) IS
+'refuse an unknown source kind, or a relation without the columns of that kind (all missing ones named, with a mapping view)';
+COMMENT ON FUNCTION touchpoint_internal.source(pg_catalog.text) IS
+'the relation an input reads: the registered one (checked: dropped, renamed or a lost column is an error), else touchpoint.<kind>';
+COMMENT ON FUNCTION touchpoint_internal.check_sources() IS
+'every input''s relation, each checked; one error naming every source that cannot be read';
+COMMENT ON FUNCTION touchpoint_internal.source_status(pg_catalog.text) IS
+'ok, or the message of the error reading the source would raise';
+COMMENT ON FUNCTION touchpoint_internal.source_registry_resolve() IS
+'trigger: a registration (also a restored one) records the oid its relation name resolves to';
 COMMENT ON FUNCTION touchpoint_internal.custom_model_upsert() IS
 'trigger: a restored INSERT of a shipped custom_model row updates its weight';
 COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
