@@ -64,6 +64,13 @@ INSERT INTO calls VALUES
     ('raise_pg_cron_unavailable', 'SELECT touchpoint_internal.raise_pg_cron_unavailable(''not_here'', ''postgres'', ''* * * * *'')'),
     ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),
     ('unschedule_refresh',   'SELECT touchpoint.unschedule_refresh()'),
+    -- the registered sources (sources.sql covers them in depth): only the
+    -- extension's owner registers; reading what is registered is harmless
+    ('use_source',           'SELECT touchpoint.use_source(''sessions'', NULL)'),
+    ('check_source',         'SELECT touchpoint_internal.check_source(''sessions'', ''touchpoint.sessions'')'),
+    ('source',               'SELECT touchpoint_internal.source(''sessions'')'),
+    ('check_sources',        'SELECT * FROM touchpoint_internal.check_sources()'),
+    ('source_status',        'SELECT touchpoint_internal.source_status(''sessions'')'),
     -- functions of their arguments only: nothing to protect
     ('bizible_key',          'SELECT touchpoint.bizible_key('' EMEA-1 '')'),
     ('channel_rule_matches', 'SELECT touchpoint.channel_rule_matches(''*mail*'', ''email'')'),
@@ -71,7 +78,8 @@ INSERT INTO calls VALUES
     ('credit_share',         'SELECT touchpoint_internal.credit_share(30, 90, 3)'),
     ('refresh_job_name',     'SELECT touchpoint_internal.refresh_job_name()'),
     -- a trigger function: only its trigger calls it
-    ('custom_model_upsert',  'SELECT 1 WHERE false');
+    ('custom_model_upsert',  'SELECT 1 WHERE false'),
+    ('source_registry_resolve', 'SELECT 1 WHERE false');
 GRANT SELECT ON calls TO PUBLIC;
 SELECT p.proname AS function_not_covered
 FROM pg_proc p WHERE p.pronamespace IN ('touchpoint'::regnamespace, 'touchpoint_internal'::regnamespace)

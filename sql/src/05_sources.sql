@@ -189,7 +189,7 @@ $$;
  */
 CREATE FUNCTION touchpoint_internal.check_sources(OUT kind pg_catalog.text, OUT relation pg_catalog.regclass)
 RETURNS SETOF record
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED ROWS 6
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -265,4 +265,3 @@ LEFT JOIN touchpoint_internal.source_registry r ON r.kind OPERATOR(pg_catalog.=)
 ORDER BY k.n;
 COMMENT ON VIEW @extschema@.sources IS
 'the relation each input (sessions, tasks, form_submits, chats, people, opportunities) reads, registered with touchpoint.use_source (docs/spec.md §7)';
-GRANT SELECT ON @extschema@.sources TO PUBLIC;
