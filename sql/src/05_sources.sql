@@ -118,10 +118,14 @@ BEGIN
         GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_message = MESSAGE_TEXT,
                                 e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
         RAISE EXCEPTION USING ERRCODE = e_state, MESSAGE = e_message,
-            DETAIL = pg_catalog.format('Relation %s is registered as the %s source (touchpoint.use_source). %s', reg.relation, kind, e_detail),
-            HINT = pg_catalog.concat_ws(' Then ', NULLIF(e_hint, ''),
-                                        pg_catalog.format('register the view: SELECT @extschema@.use_source(%L, %L); or go back to touchpoint''s own table: SELECT @extschema@.use_source(%L, NULL);',
-                                                          kind, 'your_view', kind, kind));
+            DETAIL = pg_catalog.concat_ws(' ', pg_catalog.format('Relation %s is registered as the %s source (touchpoint.use_source).', reg.relation, kind),
+                                          NULLIF(e_detail, '')),
+            HINT = CASE WHEN e_hint OPERATOR(pg_catalog.<>) '' AND e_state OPERATOR(pg_catalog.=) '42703'
+                        THEN e_hint OPERATOR(pg_catalog.||) pg_catalog.format(' Then register the view: SELECT @extschema@.use_source(%L, %L); or go back to touchpoint''s own table: SELECT @extschema@.use_source(%L, NULL);',
+                                                                              kind, 'your_view', kind, kind)
+                        ELSE pg_catalog.concat_ws(' ', NULLIF(e_hint, ''),
+                                                  pg_catalog.format('Change the relation, or register a view with the columns of %s: SELECT @extschema@.use_source(%L, %L); or go back to touchpoint''s own table: SELECT @extschema@.use_source(%L, NULL);',
+                                                                    kind, kind, 'your_view', kind, kind)) END;
     END;
     RETURN found_rel;
 END
