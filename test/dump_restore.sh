@@ -13,7 +13,10 @@
 #   4. checks that every input row came back identical, that the materialized
 #      view came back as an extension member with no data, and that
 #      touchpoint.refresh() rebuilds exactly the original touchpoints;
-#   5. drops both databases.
+#   5. checks that the user's sessions and tasks views registered with
+#      touchpoint.use_source come back registered, and that merge_calls()
+#      without arguments reads them as before;
+#   6. drops both databases.
 # Prints one line per check and ends with "N passed, M failed"; exits 1 when
 # anything failed.  Uses pg_dump, pg_restore and psql from `pg_config --bindir`.
 set -uo pipefail
@@ -143,6 +146,25 @@ for t in sessions tasks form_submits chats; do
     note "$t: $(q "$SRC" "SELECT count(*) FROM touchpoint.$t") rows"
 done
 
+# The user's own relations, registered (docs/spec.md §7): a CRM-shaped tasks
+# table behind a view in a schema of its own, and a sessions view.
+setup_or_die "register the user's sessions and tasks views with touchpoint.use_source" \
+    "${PSQL[@]}" -d "$SRC" -o /dev/null <<'SQL'
+CREATE SCHEMA crm;
+CREATE TABLE crm."Task" AS
+SELECT task_id AS "Id", bizible_id AS "bizible2__BizibleId__c", type AS "Type", subject AS "Subject",
+       phone AS "Phone", person_id AS "WhoId", occurred_at AS "CreatedDate", is_deleted AS "IsDeleted"
+FROM touchpoint.tasks WHERE right(md5(task_id), 1) < '8';
+CREATE VIEW crm."My Tasks" AS
+SELECT "Id" AS task_id, "bizible2__BizibleId__c" AS bizible_id, "Type" AS type, "Subject" AS subject,
+       "Phone" AS phone, "WhoId" AS person_id, "CreatedDate" AS occurred_at, "IsDeleted" AS is_deleted
+FROM crm."Task";
+CREATE VIEW public.web_sessions WITH (security_invoker = true) AS
+SELECT * FROM touchpoint.sessions WHERE channel IS DISTINCT FROM 'Email';
+SELECT touchpoint.use_source('tasks', 'crm."My Tasks"');
+SELECT touchpoint.use_source('sessions', 'public.web_sessions');
+SQL
+
 mode=$(q "$SRC" "SELECT mode FROM touchpoint.refresh()")
 expect "first refresh() in $SRC is plain" "$mode" plain
 kinds=$(q "$SRC" "SELECT string_agg(source_kind || '=' || n, ' ' ORDER BY source_kind) FROM (SELECT source_kind, count(*) AS n FROM touchpoint.touchpoints GROUP BY 1) k")
@@ -155,7 +177,9 @@ expect "the touchpoints include every kind (visit, form, chat, call)" "$nkinds" 
 # plus any other table the extension marks for pg_dump (pg_extension.extconfig).
 declare -A ORDER_BY=([sessions]=session_id [tasks]=task_id [form_submits]=submit_id [chats]=chat_id)
 tables=(sessions tasks form_submits chats)
-for t in $(q "$SRC" "SELECT c.relname FROM pg_extension e, unnest(e.extconfig) x(oid) JOIN pg_class c ON c.oid = x.oid WHERE e.extname = 'touchpoint' AND c.relkind = 'r' ORDER BY 1"); do
+# (the registry of sources, in touchpoint_internal, is checked apart below: its
+# oid column is resolved again at the restore)
+for t in $(q "$SRC" "SELECT c.relname FROM pg_extension e, unnest(e.extconfig) x(oid) JOIN pg_class c ON c.oid = x.oid WHERE e.extname = 'touchpoint' AND c.relkind = 'r' AND c.relnamespace = 'touchpoint'::regnamespace ORDER BY 1"); do
     case " ${tables[*]} " in *" $t "*) ;; *) tables+=("$t") ;; esac
 done
 note "input tables: ${tables[*]}"
@@ -175,6 +199,14 @@ done
 "${PSQL[@]}" -d "$SRC" -c 'COPY (SELECT * FROM touchpoint.opportunity_touchpoints ORDER BY opportunity_id COLLATE "C", touchpoint_id COLLATE "C") TO STDOUT' \
     >"$WORK/src.opportunity_touchpoints.copy" || bad "COPY touchpoint.opportunity_touchpoints out of $SRC"
 src_version=$(q "$SRC" "SELECT extversion FROM pg_extension WHERE extname = 'touchpoint'")
+SOURCES_Q="SELECT string_agg(kind || '=' || relation || ':' || status, ' ' ORDER BY kind) FROM touchpoint.sources WHERE NOT is_own_table"
+src_sources=$(q "$SRC" "$SOURCES_Q")
+"${PSQL[@]}" -d "$SRC" -c 'COPY (SELECT * FROM touchpoint.merge_calls() ORDER BY task_id COLLATE "C") TO STDOUT' \
+    >"$WORK/src.merge_registered.copy" || bad "COPY merge_calls() out of $SRC"
+src_merged=$(q "$SRC" "SELECT count(*) FROM touchpoint.merge_calls()")
+src_all=$(q "$SRC" "SELECT count(*) FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.tasks')")
+[ "$src_merged" -gt 0 ] && [ "$src_merged" != "$src_all" ]
+expect "merge_calls() reads the registered views in $SRC ($src_merged rows; $src_all from touchpoint's tables)" $? 0
 
 # ---------------------------------------------------------------------------
 # 3. Dump and restore.
@@ -266,4 +298,12 @@ same "after the concurrent refresh() the touchpoints are still identical" \
 expect "touchpoint.touchpoints equals touchpoint.touchpoints_live in $DST (EXCEPT ALL both ways)" \
     "$(q "$DST" "SELECT count(*) FROM ((SELECT * FROM touchpoint.touchpoints EXCEPT ALL SELECT * FROM touchpoint.touchpoints_live) UNION ALL (SELECT * FROM touchpoint.touchpoints_live EXCEPT ALL SELECT * FROM touchpoint.touchpoints)) d")" 0
 
-# 5. finish (the EXIT trap) drops both databases and prints the totals.
+expect "the registered sources came back (touchpoint.sources)" "$(q "$DST" "$SOURCES_Q")" "$src_sources"
+expect "the registrations name the restored relations (oid resolved at restore)" \
+    "$(q "$DST" "SELECT count(*) FROM touchpoint_internal.source_registry WHERE relid = to_regclass(relation)::oid")" 2
+"${PSQL[@]}" -d "$DST" -c 'COPY (SELECT * FROM touchpoint.merge_calls() ORDER BY task_id COLLATE "C") TO STDOUT' \
+    >"$WORK/dst.merge_registered.copy" || bad "COPY merge_calls() out of $DST"
+same "merge_calls() without arguments reads the restored registered views: the same $(wc -l <"$WORK/src.merge_registered.copy") rows" \
+    "$WORK/src.merge_registered.copy" "$WORK/dst.merge_registered.copy"
+
+# 6. finish (the EXIT trap) drops both databases and prints the totals.
