@@ -60,6 +60,7 @@ INSERT INTO calls VALUES
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
     ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
     ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
+    ('warn_unread_inputs',   'SELECT touchpoint_internal.warn_unread_inputs()'),
     ('pg_cron_state',        'SELECT * FROM touchpoint_internal.pg_cron_state()'),
     ('raise_pg_cron_unavailable', 'SELECT touchpoint_internal.raise_pg_cron_unavailable(''not_here'', ''postgres'', ''* * * * *'')'),
     ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),

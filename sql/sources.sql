@@ -377,6 +377,16 @@ RESET ROLE;
 REVOKE :"owner" FROM regress_src_analyst;
 
 -- ===================================================================
+-- refresh() does not read registered sources yet (1.4 in development): it
+-- says so instead of silently making touchpoints from touchpoint's tables.
+\set SHOW_CONTEXT never
+SELECT mode FROM touchpoint.refresh();
+\set SHOW_CONTEXT errors
+-- (unpopulated again, as the next test expects)
+REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;
+REFRESH MATERIALIZED VIEW touchpoint.opportunity_touchpoints WITH NO DATA;
+
+-- ===================================================================
 -- Clean up: back to touchpoint's own tables, nothing of ours left.
 SELECT touchpoint.use_source(k, NULL)
 FROM unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k;

@@ -66,6 +66,36 @@ BEGIN
 END
 $$;
 
+/*
+ * Say what refresh() cannot see, before it publishes (docs/spec.md §7): in
+ * 1.4 as built so far it reads touchpoint's own tables, not the sources
+ * registered with use_source, and a refresh of empty inputs makes nothing.
+ * Warnings, not errors: the refresh itself is still right for its tables.
+ */
+CREATE FUNCTION touchpoint_internal.warn_unread_inputs()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    registered pg_catalog.text;
+BEGIN
+    SELECT pg_catalog.string_agg(r.kind OPERATOR(pg_catalog.||) ' = ' OPERATOR(pg_catalog.||) r.relation, ', ' ORDER BY r.kind)
+    INTO registered FROM touchpoint_internal.source_registry r;
+    IF registered IS NOT NULL THEN
+        RAISE WARNING 'refresh() reads touchpoint''s own tables, not the registered sources (%)', registered
+            USING DETAIL = 'In this version only merge_calls, explain_calls and explain_call read the sources registered with touchpoint.use_source.',
+                  HINT = 'Load touchpoint''s tables from your views (README: Loading and keeping in sync), or call merge_calls() and explain_calls() for the calls.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.sessions) AND NOT EXISTS (SELECT 1 FROM @extschema@.tasks)
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.form_submits) AND NOT EXISTS (SELECT 1 FROM @extschema@.chats) THEN
+        RAISE WARNING 'touchpoint''s input tables are all empty: refresh() makes no touchpoints'
+            USING DETAIL = 'touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits and touchpoint.chats have no rows.',
+                  HINT = 'Load them with INSERT or COPY (README: Loading and keeping in sync), then run SELECT touchpoint.refresh(); again.';
+    END IF;
+END
+$$;
+
 -- refresh(): the touchpoints, then the opportunities' credit; says what it did.
 CREATE FUNCTION @extschema@.refresh(
     OUT mode pg_catalog.text,
@@ -90,6 +120,7 @@ BEGIN
         PERFORM pg_catalog.set_config('work_mem', '64MB', true);
     END IF;
     PERFORM touchpoint_internal.check_custom_model();
+    PERFORM touchpoint_internal.warn_unread_inputs();
     mode := touchpoint_internal.refresh_view('@extschema@.touchpoints');
     PERFORM touchpoint_internal.refresh_view('@extschema@.opportunity_touchpoints');
     SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;

@@ -159,6 +159,8 @@ COMMENT ON FUNCTION touchpoint_internal.refresh_view(pg_catalog.regclass) IS
 'refresh one stored relation: plain the first time, CONCURRENTLY once populated';
 COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
 'refuse custom_model weights that do not sum to 90';
+COMMENT ON FUNCTION touchpoint_internal.warn_unread_inputs() IS
+'warn when refresh() will not read the registered sources, and when its inputs are all empty';
 COMMENT ON FUNCTION touchpoint_internal.check_refresh_privilege() IS
 'refuse, with what to do, a role that cannot refresh the stored relations';
 COMMENT ON FUNCTION touchpoint_internal.refresh_job_name(pg_catalog.bool) IS
