@@ -93,9 +93,13 @@ window_usecs(const Interval *span, int64 *usecs)
 	return WINDOW_OK;
 }
 
-/* Is str a number without a unit ("30", " -5 ", "1.5", "+.5")? */
+/*
+ * Is str a positive number without a unit ("30", " 1.5 ", "+.5")?  That is
+ * the ambiguous spelling refused with its own hint; a bare 0 or negative
+ * number is refused later as not positive.
+ */
 static bool
-bare_number(const char *str)
+ambiguous_number(const char *str)
 {
 	const char *p = str;
 	bool		digits = false;
@@ -112,7 +116,7 @@ bare_number(const char *str)
 		p++, digits = true;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	return digits && *p == '\0';
+	return digits && *p == '\0' && strtod(str, NULL) > 0;
 }
 
 /*
@@ -133,8 +137,7 @@ parse_window(const char *str, int64 *usecs)
 
 	if (str == NULL || strlen(str) >= sizeof(workbuf) - 1)
 		return "It is not an interval.";
-	/* a bare 0 or negative number is refused below as not positive */
-	if (bare_number(str) && strtod(str, NULL) > 0)
+	if (ambiguous_number(str))
 		return "A number without a unit is ambiguous (as an interval it would mean seconds).";
 	memset(&itm_in, 0, sizeof(itm_in));
 	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
@@ -174,7 +177,7 @@ check_session_window(char **newval, void **extra, GucSource source)
 	if (problem != NULL)
 	{
 		GUC_check_errdetail("%s", problem);
-		if (*newval != NULL && bare_number(*newval) && strtod(*newval, NULL) > 0)
+		if (*newval != NULL && ambiguous_number(*newval))
 		{
 			char	   *number = pstrdup(*newval);
 
