@@ -1,20 +1,3 @@
--- Refresh one of our materialized views: plain the first time (they are
--- created empty), CONCURRENTLY once populated so readers are never blocked.
-CREATE FUNCTION touchpoint_internal.refresh_view(view_name pg_catalog.regclass)
-RETURNS pg_catalog.text
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) view_name) THEN
-        EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', view_name);
-        RETURN 'concurrently';
-    END IF;
-    EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW %s', view_name);
-    RETURN 'plain';
-END
-$$;
-
 -- Refuse custom-model weights that do not leave exactly 10 to the middle.
 CREATE FUNCTION touchpoint_internal.check_custom_model()
 RETURNS void
@@ -43,7 +26,7 @@ $$;
 
 /*
  * Only a role with the privileges of the stored relations' owner may refresh
- * them (REFRESH MATERIALIZED VIEW requires ownership).  Say so, and what to
+ * them (the owner may write them; others are granted at most SELECT).  Say so, and what to
  * do, before anything fails deep inside with a bare "permission denied".
  */
 CREATE FUNCTION touchpoint_internal.check_refresh_privilege()
@@ -66,40 +49,61 @@ BEGIN
 END
 $$;
 
--- refresh(): the touchpoints, then the opportunities' credit; says what it did.
+/*
+ * refresh(full): the pipeline's stages in order, placements, touchpoints,
+ * credit, each a DELETE and an INSERT in this transaction, so readers never
+ * wait and see everything before or everything after.  EXCLUSIVE locks on
+ * the stage tables (which SELECT's ACCESS SHARE does not conflict with) make
+ * two refreshes wait for each other; the one that waited then reads what the
+ * first committed.  Until refresh can be incremental, every refresh is full.
+ */
 CREATE FUNCTION @extschema@.refresh(
+    "full" pg_catalog.bool DEFAULT false,
     OUT mode pg_catalog.text,
     OUT touchpoints pg_catalog.int8,
     OUT opportunity_touchpoints pg_catalog.int8,
-    OUT duration pg_catalog.interval)
+    OUT duration pg_catalog.interval,
+    OUT placements pg_catalog.int8,
+    OUT placements_duration pg_catalog.interval,
+    OUT touchpoints_duration pg_catalog.interval,
+    OUT credits_duration pg_catalog.interval)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
+    step timestamptz;
     caller_work_mem text := pg_catalog.current_setting('work_mem');
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
+    PERFORM touchpoint_internal.check_custom_model();
+    LOCK TABLE @extschema@.placements, @extschema@.touchpoints, @extschema@.opportunity_touchpoints
+        IN EXCLUSIVE MODE;
     /*
-     * The refresh sorts and compares a few hundred thousand wide rows; below
-     * 64MB of work_mem those sorts and the CONCURRENTLY comparison spill to
-     * disk.  Raised while refresh() runs, only when lower (never lowered).
+     * The refresh sorts a few hundred thousand wide rows; below 64MB of
+     * work_mem those sorts spill to disk.  Raised while refresh() runs, only
+     * when lower (never lowered).
      */
     IF pg_catalog.pg_size_bytes(caller_work_mem) OPERATOR(pg_catalog.<) 67108864 THEN  -- 64MB
         PERFORM pg_catalog.set_config('work_mem', '64MB', true);
     END IF;
-    PERFORM touchpoint_internal.check_custom_model();
-    mode := touchpoint_internal.refresh_view('@extschema@.touchpoints');
-    PERFORM touchpoint_internal.refresh_view('@extschema@.opportunity_touchpoints');
-    SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
-    SELECT pg_catalog.count(*) INTO opportunity_touchpoints FROM @extschema@.opportunity_touchpoints;
+    mode := 'full';
+    step := pg_catalog.clock_timestamp();
+    placements := touchpoint_internal.build_placements(NULL);
+    placements_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
+    step := pg_catalog.clock_timestamp();
+    touchpoints := touchpoint_internal.build_touchpoints(NULL);
+    touchpoints_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
+    step := pg_catalog.clock_timestamp();
+    opportunity_touchpoints := touchpoint_internal.build_credits(NULL);
+    credits_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
     PERFORM pg_catalog.set_config('work_mem', caller_work_mem, true);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.refresh() IS
-'refresh touchpoint.touchpoints and touchpoint.opportunity_touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
+COMMENT ON FUNCTION @extschema@.refresh(pg_catalog.bool) IS
+'rebuild the pipeline: placements, touchpoints, opportunity_touchpoints (readers never wait); returns mode, rows and durations per stage';
 
 /*
  * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this

@@ -91,6 +91,15 @@ BEGIN
             ('touchpoints', 'is_first_touch', 'the journey''s first touchpoint (FT)'),
             ('touchpoints', 'is_lead_creation', 'the journey''s first conversion touchpoint (LC)'),
             ('touchpoints', 'session_conversions', 'conversion events in the touchpoint''s session, the first included'),
+            -- pipeline stage 1 (docs/pipeline.md)
+            ('placements', 'bizible_key', 'the stage''s key: the event''s normalised BizibleId (NULL when it has none)'),
+            ('placements', 'source_kind', 'the kind of event: form, chat or call'),
+            ('placements', 'source_id', 'the id of the event: the form fill, chat or task id'),
+            ('placements', 'person_id', 'the journey''s person: the event''s own, else the one the earliest event of its BizibleId names'),
+            ('placements', 'session_id', 'the session the event belongs to (its own session_id, else the window rule''s); NULL: none'),
+            ('placements', 'touchpoint_type', 'the touchpoint type the event makes: Web Form, Web Chat or the call''s'),
+            ('placements', 'touchpoint_date', 'when the event happened'),
+            ('placements', 'medium', 'the touchpoint''s medium: the call''s type for calls, else the session''s medium'),
             -- attribution (docs/spec.md §6)
             ('*', 'opportunity_id', 'the opportunity credited'),
             ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
@@ -136,8 +145,18 @@ COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
 'touchpoint.channel_rules as the array classify_channel takes, in priority order';
 COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
 'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
-COMMENT ON FUNCTION touchpoint_internal.refresh_view(pg_catalog.regclass) IS
-'refresh one stored relation: plain the first time, CONCURRENTLY once populated';
+COMMENT ON FUNCTION touchpoint_internal.key_filter(pg_catalog.text) IS
+'SQL text: expr is one of the keys in $1 (all when $1 is NULL), for the stage builders';
+COMMENT ON FUNCTION touchpoint_internal.key_filter_literal(pg_catalog.text, pg_catalog.text[]) IS
+'SQL text: the BizibleId of the relation aliased alias is one of keys, with keys as a literal';
+COMMENT ON FUNCTION touchpoint_internal.drop_placement_views() IS
+'drop the temporary views build_placements() reads a subset of keys through';
+COMMENT ON FUNCTION touchpoint_internal.build_placements(pg_catalog.text[]) IS
+'pipeline stage 1: delete and insert again the placements of these normalised BizibleIds (NULL: all)';
+COMMENT ON FUNCTION touchpoint_internal.build_touchpoints(pg_catalog.text[]) IS
+'pipeline stage 2: delete and insert again the touchpoints of these journeys (NULL: all)';
+COMMENT ON FUNCTION touchpoint_internal.build_credits(pg_catalog.text[]) IS
+'pipeline stage 3: delete and insert again the credit of these opportunities (NULL: all)';
 COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
 'refuse custom_model weights that do not sum to 90';
 COMMENT ON FUNCTION touchpoint_internal.check_refresh_privilege() IS
@@ -158,5 +177,5 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
-GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report
-    TO touchpoint_reader;
+GRANT SELECT ON @extschema@.placements, @extschema@.touchpoints, @extschema@.opportunity_touchpoints,
+    @extschema@.channel_report TO touchpoint_reader;
