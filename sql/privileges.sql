@@ -56,7 +56,13 @@ INSERT INTO calls VALUES
     ('explain_call',         'SELECT * FROM touchpoint.explain_call(''t-emea-1'')'),
     ('refresh',              'SELECT * FROM touchpoint.refresh()'),
     -- the extension's helpers (schema touchpoint_internal)
-    ('refresh_view',         'SELECT touchpoint_internal.refresh_view(''touchpoint.touchpoints'')'),
+    ('build_placements',     'SELECT touchpoint_internal.build_placements()'),
+    ('build_touchpoints',    'SELECT touchpoint_internal.build_touchpoints()'),
+    ('build_credits',        'SELECT touchpoint_internal.build_credits()'),
+    ('drop_placement_views', 'SELECT touchpoint_internal.drop_placement_views()'),
+    ('source',               'SELECT touchpoint_internal.source(''sessions'')'),
+    ('key_filter',           'SELECT touchpoint_internal.key_filter(''x'')'),
+    ('key_filter_literal',   'SELECT touchpoint_internal.key_filter_literal(''x'', ARRAY[''a''])'),
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
     ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
     ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
@@ -209,6 +215,7 @@ REVOKE USAGE ON SCHEMA touchpoint FROM regress_tp_priv_nobody, regress_tp_priv_e
 DROP ROLE regress_tp_priv_nobody, regress_tp_priv_emea, regress_tp_priv_bi;
 TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
          touchpoint.people, touchpoint.opportunities;
--- leave the materialized views as a fresh install has them (not populated)
-REFRESH MATERIALIZED VIEW touchpoint.opportunity_touchpoints WITH NO DATA;
-REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;
+-- leave the stored relations as a fresh install has them (empty)
+DELETE FROM touchpoint.opportunity_touchpoints;
+DELETE FROM touchpoint.touchpoints;
+DELETE FROM touchpoint.placements;
