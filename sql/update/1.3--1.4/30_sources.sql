@@ -1,0 +1,1 @@
+../../src/05_sources.sql
