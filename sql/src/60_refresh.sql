@@ -78,7 +78,7 @@ DECLARE
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
     PERFORM touchpoint_internal.check_custom_model();
-    LOCK TABLE @extschema@.placements, @extschema@.touchpoints, @extschema@.opportunity_touchpoints
+    LOCK TABLE @extschema@.touchpoints, @extschema@.placements, @extschema@.opportunity_touchpoints
         IN EXCLUSIVE MODE;
     /*
      * The refresh sorts a few hundred thousand wide rows; below 64MB of
