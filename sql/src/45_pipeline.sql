@@ -326,18 +326,23 @@ BEGIN
             WHERE m.bizible_key IS NOT NULL
         ),
         key_first AS (
-            -- each BizibleId's earliest session
-            SELECT DISTINCT ON (s.k) s.*
-            FROM (SELECT @extschema@.bizible_key(s.bizible_id::pg_catalog.text) COLLATE "C" AS k,
-                         s.session_id::pg_catalog.text AS session_id, s.started_at,
-                         s.channel::pg_catalog.text AS channel, s.subchannel::pg_catalog.text AS subchannel,
-                         s.source::pg_catalog.text AS source, s.medium::pg_catalog.text AS medium,
-                         s.campaign::pg_catalog.text AS campaign, s.ad_content::pg_catalog.text AS ad_content,
-                         s.keyword::pg_catalog.text AS keyword, s.landing_page::pg_catalog.text AS landing_page,
-                         s.referrer_page::pg_catalog.text AS referrer_page
-                  FROM %1$s s) s
-            WHERE s.k IN (SELECT jk.bizible_key FROM journey_keys jk)
-            ORDER BY s.k, s.started_at, s.session_id COLLATE "C"
+            -- each BizibleId's earliest session: one step down the sessions'
+            -- (bizible_key, started_at, session_id) index per key, no sort of all
+            -- the keys' sessions
+            SELECT s.*
+            FROM (SELECT DISTINCT jk.bizible_key COLLATE "C" AS k FROM journey_keys jk) jk
+            CROSS JOIN LATERAL (
+                SELECT jk.k, s.session_id::pg_catalog.text AS session_id, s.started_at,
+                       s.channel::pg_catalog.text AS channel, s.subchannel::pg_catalog.text AS subchannel,
+                       s.source::pg_catalog.text AS source, s.medium::pg_catalog.text AS medium,
+                       s.campaign::pg_catalog.text AS campaign, s.ad_content::pg_catalog.text AS ad_content,
+                       s.keyword::pg_catalog.text AS keyword, s.landing_page::pg_catalog.text AS landing_page,
+                       s.referrer_page::pg_catalog.text AS referrer_page
+                FROM %1$s s
+                WHERE @extschema@.bizible_key(s.bizible_id::pg_catalog.text) COLLATE "C" OPERATOR(pg_catalog.=) jk.k
+                ORDER BY @extschema@.bizible_key(s.bizible_id::pg_catalog.text) COLLATE "C", s.started_at,
+                         s.session_id::pg_catalog.text COLLATE "C"
+                LIMIT 1) s
         ),
         first_visit AS (
             SELECT f.*

@@ -91,9 +91,26 @@ BEGIN
     mode := 'full';
     step := pg_catalog.clock_timestamp();
     placements := touchpoint_internal.build_placements(NULL);
+    /*
+     * ANALYZE each stage table just filled, before the next stage reads it:
+     * the next stage is otherwise planned on the statistics of what the table
+     * held before (none after CREATE EXTENSION or a restore: 1-row estimates,
+     * nested loops over hundreds of thousands of rows; docs/pipeline.md).
+     * ANALYZE takes SHARE UPDATE EXCLUSIVE, which readers never wait for, and
+     * sees this transaction's rows.  Only the owner may: for another caller
+     * it is skipped without a word (autovacuum catches up).
+     */
+    IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                               WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.placements'::pg_catalog.regclass), 'USAGE') THEN
+        ANALYZE @extschema@.placements;
+    END IF;
     placements_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
     step := pg_catalog.clock_timestamp();
     touchpoints := touchpoint_internal.build_touchpoints(NULL);
+    IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                               WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass), 'USAGE') THEN
+        ANALYZE @extschema@.touchpoints;
+    END IF;
     touchpoints_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
     step := pg_catalog.clock_timestamp();
     opportunity_touchpoints := touchpoint_internal.build_credits(NULL);

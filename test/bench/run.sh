@@ -43,12 +43,12 @@ make -s >/dev/null && make -s install >/dev/null
 
 DIR=${TP_BENCH_DIR:-/tmp/touchpoint-bench}
 if [ ! -f "$DIR/data/PG_VERSION" ]; then
-    bash test/scripts/cluster.sh start "$DIR" 54340 >/dev/null
+    bash test/scripts/cluster.sh start "$DIR" ${TP_BENCH_PORT:-54340} >/dev/null
     bash test/scripts/cluster.sh stop "$DIR"
     echo "shared_buffers = '${TP_BENCH_SHARED_BUFFERS:-4GB}'" >>"$DIR/data/postgresql.conf"
 fi
 bash test/scripts/cluster.sh stop "$DIR"    # a cluster left running by --keep
-eval "$(bash test/scripts/cluster.sh start "$DIR" 54340)"
+eval "$(bash test/scripts/cluster.sh start "$DIR" ${TP_BENCH_PORT:-54340})"
 [ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS touchpoint_bench" -c "CREATE DATABASE touchpoint_bench"
