@@ -13,7 +13,9 @@ OBJS = \
 	src/tp_scan.o \
 	src/tp_srf.o \
 	src/tp_rules.o \
-	src/tp_channel.o
+	src/tp_channel.o \
+	src/tp_journey.o \
+	src/tp_pipeline.o
 
 # The install script of the current version is built from one source, the
 # files of sql/src/ in name order, one per stage of the pipeline; older versions are reached through the upgrade scripts
@@ -60,3 +62,7 @@ install: remove-stale-scripts
 remove-stale-scripts:
 	rm -f '$(DESTDIR)$(datadir)/extension/$(EXTENSION)--'*.sql
 .PHONY: remove-stale-scripts
+
+# PGXS tracks no header dependencies: a changed struct in a header must
+# rebuild every object, or they disagree about its layout.
+$(OBJS): $(wildcard src/*.h)

@@ -1,5 +1,6 @@
--- pipeline: each stage built for a subset of its keys gives exactly the full
--- build's rows for those keys, and the placements are what merge_calls gives.
+-- pipeline: stage 1 (the placements view) read independently in plain SQL;
+-- stages 1 and 2 built for a set of BizibleIds give exactly the full build's
+-- rows for their journeys; stage 3 for some opportunities likewise.
 -- Data: random visitors with sessions, calls, form fills and chats, with the
 -- cases that cross keys (a form fill naming another visitor's session, a
 -- person named by two BizibleIds, blank BizibleIds, unknown sessions).
@@ -33,7 +34,7 @@ INSERT INTO touchpoint.opportunities
 SELECT 'o-' || i, 'acct-' || (i % 7), 1000 + i, timestamptz '2024-01-02' + i * interval '3 hours',
        CASE WHEN i % 2 = 0 THEN timestamptz '2024-01-03' + i * interval '5 hours' END, i % 4 = 0
 FROM generate_series(1, 20) i;
-SELECT mode, touchpoints > 100 AS touchpoints, placements > 100 AS placements, opportunity_touchpoints > 50 AS credits
+SELECT mode, touchpoints > 100 AS touchpoints, opportunity_touchpoints > 50 AS credits
 FROM touchpoint.refresh();
 
 -- the stages equal the one-statement definitions
@@ -42,75 +43,127 @@ SELECT (SELECT count(*) FROM ((SELECT * FROM touchpoint.touchpoints EXCEPT ALL S
        (SELECT count(*) FROM ((SELECT * FROM touchpoint.opportunity_touchpoints EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints_live)
         UNION ALL (SELECT * FROM touchpoint.opportunity_touchpoints_live EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints)) d) AS credits_diff;
 
--- placements match merge_calls: every call, and every fill and chat without session_id
-CREATE TEMP VIEW engine AS
-SELECT m.task_id, m.bizible_id, m.session_id, m.touchpoint_date,
-       CASE WHEN m.task_id LIKE 'call:%' THEN m.touchpoint_type END AS call_type
-FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.conversion_events') m;
-CREATE TEMP VIEW placed AS
-SELECT p.source_kind || ':' || p.source_id AS task_id, p.bizible_key, p.session_id, p.touchpoint_date,
-       CASE WHEN p.source_kind = 'call' THEN p.touchpoint_type END
-FROM touchpoint.placements p
-WHERE p.source_kind = 'call'
-   OR p.bizible_key IS NOT NULL AND NOT EXISTS (
-        SELECT FROM touchpoint.form_submits f WHERE p.source_kind = 'form' AND f.submit_id = p.source_id AND f.session_id IS NOT NULL)
-      AND NOT EXISTS (
-        SELECT FROM touchpoint.chats c WHERE p.source_kind = 'chat' AND c.chat_id = p.source_id AND c.session_id IS NOT NULL);
-SELECT (SELECT count(*) FROM engine) AS engine_rows,
-       (SELECT count(*) FROM ((SELECT * FROM engine EXCEPT ALL SELECT * FROM placed)
-        UNION ALL (SELECT * FROM placed EXCEPT ALL SELECT * FROM engine)) d) AS differences;
--- the cases the data is meant to hold
-SELECT count(*) FILTER (WHERE bizible_key IS NULL) > 0 AS blank_key,
-       count(*) FILTER (WHERE session_id IS NULL) > 0 AS offline,
-       count(DISTINCT journey_id) FILTER (WHERE journey_id LIKE 'anon:%') > 0 AS anonymous,
-       (SELECT count(*) > 0 FROM (SELECT journey_id FROM touchpoint.placements GROUP BY 1
-                                  HAVING count(DISTINCT bizible_key) > 1) j) AS journeys_of_two_keys,
-       (SELECT count(*) > 0 FROM (SELECT session_id FROM touchpoint.placements WHERE session_id IS NOT NULL
-                                  GROUP BY 1 HAVING count(DISTINCT journey_id) > 1) s) AS sessions_of_two_journeys
-FROM touchpoint.placements;
-
 CREATE TEMP TABLE full_placements AS SELECT * FROM touchpoint.placements;
 CREATE TEMP TABLE full_touchpoints AS SELECT * FROM touchpoint.touchpoints;
 CREATE TEMP TABLE full_credits AS SELECT * FROM touchpoint.opportunity_touchpoints;
 
--- stage 1 for a third of the keys and the NULL key, into an empty table
-CREATE TEMP TABLE some_keys AS
-SELECT array_agg(k) || NULL::text AS keys
-FROM (SELECT DISTINCT bizible_key AS k FROM full_placements WHERE bizible_key IS NOT NULL) x
-WHERE hashtext(k) % 3 = 0;
-TRUNCATE touchpoint.placements;
-SELECT touchpoint_internal.build_placements((SELECT keys FROM some_keys)) =
-       (SELECT count(*) FROM full_placements WHERE bizible_key = ANY ((SELECT keys FROM some_keys)::text[]) OR bizible_key IS NULL)
+-- stage 1, read independently in plain SQL.  Every conversion event once:
+-- calls not deleted with a BizibleId, every form fill and chat.
+SELECT (SELECT count(*) FROM full_placements) AS placements,
+       (SELECT count(*) FROM touchpoint.tasks WHERE NOT is_deleted AND touchpoint.bizible_key(bizible_id) IS NOT NULL)
+       + (SELECT count(*) FROM touchpoint.form_submits) + (SELECT count(*) FROM touchpoint.chats) AS events,
+       (SELECT count(*) FROM (SELECT source_kind, source_id FROM full_placements GROUP BY 1, 2 HAVING count(*) > 1) d) AS duplicates;
+-- the session: the window rule's (merge_calls over calls and the fills and
+-- chats without session_id), else the one a fill or chat names if it exists
+CREATE TEMP VIEW expected_session AS
+SELECT substr(m.task_id, 1, 4) AS source_kind, substr(m.task_id, 6) AS source_id, m.session_id
+FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.conversion_events') m
+UNION ALL
+SELECT 'form', f.submit_id, s.session_id FROM touchpoint.form_submits f
+LEFT JOIN touchpoint.sessions s ON s.session_id = f.session_id
+WHERE f.session_id IS NOT NULL OR touchpoint.bizible_key(f.bizible_id) IS NULL
+UNION ALL
+SELECT 'chat', c.chat_id, s.session_id FROM touchpoint.chats c
+LEFT JOIN touchpoint.sessions s ON s.session_id = c.session_id
+WHERE c.session_id IS NOT NULL OR touchpoint.bizible_key(c.bizible_id) IS NULL;
+SELECT count(*) AS session_differences FROM (
+    (SELECT source_kind, source_id, session_id FROM full_placements EXCEPT ALL SELECT * FROM expected_session)
+    UNION ALL (SELECT * FROM expected_session EXCEPT ALL SELECT source_kind, source_id, session_id FROM full_placements)) d;
+-- the journey (docs/spec.md §5): own person, else the person the earliest
+-- event of the BizibleId names (time, form, chat, call, id), else anon:
+CREATE TEMP VIEW events AS
+SELECT 'form' AS source_kind, f.submit_id AS source_id, touchpoint.bizible_key(f.bizible_id) AS k,
+       NULLIF(btrim(f.person_id), '') AS own, f.submitted_at AS at, 1 AS kind_rank FROM touchpoint.form_submits f
+UNION ALL SELECT 'chat', c.chat_id, touchpoint.bizible_key(c.bizible_id), NULLIF(btrim(c.person_id), ''), c.started_at, 2
+FROM touchpoint.chats c
+UNION ALL SELECT 'call', t.task_id, touchpoint.bizible_key(t.bizible_id), NULLIF(btrim(t.person_id), ''), t.occurred_at, 3
+FROM touchpoint.tasks t WHERE NOT t.is_deleted AND touchpoint.bizible_key(t.bizible_id) IS NOT NULL;
+CREATE TEMP VIEW expected_journey AS
+SELECT e.source_kind, e.source_id,
+       COALESCE(e.own, (SELECT n.own FROM events n WHERE n.k = e.k AND n.own IS NOT NULL
+                        ORDER BY n.at, n.kind_rank, n.source_id COLLATE "C" LIMIT 1),
+                'anon:' || COALESCE(e.k, e.source_kind || ':' || e.source_id)) AS journey_id
+FROM events e;
+SELECT count(*) AS journey_differences FROM (
+    (SELECT source_kind, source_id, journey_id FROM full_placements EXCEPT ALL SELECT * FROM expected_journey)
+    UNION ALL (SELECT * FROM expected_journey EXCEPT ALL SELECT source_kind, source_id, journey_id FROM full_placements)) d;
+-- ranks in the session, its count, and each BizibleId's earliest session
+SELECT count(*) FILTER (WHERE p.session_rank IS DISTINCT FROM r.rank) AS rank_differences,
+       count(*) FILTER (WHERE p.session_conversions <> r.n) AS count_differences,
+       count(*) FILTER (WHERE p.is_touchpoint <> (r.rank IS NULL OR r.rank = 1)) AS touchpoint_differences,
+       count(*) FILTER (WHERE p.key_first_session_id IS DISTINCT FROM kf.session_id
+                           OR p.key_first_started_at IS DISTINCT FROM kf.started_at) AS first_session_differences
+FROM full_placements p
+JOIN events e USING (source_kind, source_id)
+LEFT JOIN LATERAL (
+    SELECT CASE WHEN p.session_id IS NOT NULL THEN
+               (SELECT count(*) + 1 FROM full_placements q JOIN events qe USING (source_kind, source_id)
+                WHERE q.session_id = p.session_id
+                  AND (qe.at, qe.kind_rank, qe.source_id COLLATE "C") < (e.at, e.kind_rank, e.source_id COLLATE "C")) END AS rank,
+           CASE WHEN p.session_id IS NOT NULL
+                THEN (SELECT count(*) FROM full_placements q WHERE q.session_id = p.session_id) ELSE 1 END AS n) r ON true
+LEFT JOIN LATERAL (
+    SELECT s.session_id, s.started_at FROM touchpoint.sessions s
+    WHERE touchpoint.bizible_key(s.bizible_id) = p.bizible_key
+    ORDER BY s.started_at, s.session_id COLLATE "C" LIMIT 1) kf ON p.bizible_key IS NOT NULL;
+-- the cases the data is meant to hold
+SELECT count(*) FILTER (WHERE bizible_key IS NULL) > 0 AS blank_key,
+       count(*) FILTER (WHERE session_id IS NULL) > 0 AS offline,
+       count(DISTINCT journey_id) FILTER (WHERE journey_id LIKE 'anon:%') > 0 AS anonymous,
+       count(*) FILTER (WHERE session_rank > 1) > 0 AS later_events_in_a_session,
+       (SELECT count(*) > 0 FROM (SELECT journey_id FROM full_placements GROUP BY 1
+                                  HAVING count(DISTINCT bizible_key) > 1) j) AS journeys_of_two_keys,
+       (SELECT count(*) > 0 FROM (SELECT session_id FROM full_placements WHERE session_id IS NOT NULL
+                                  GROUP BY 1 HAVING count(DISTINCT journey_id) > 1) s) AS sessions_of_two_journeys
+FROM full_placements;
+
+-- stages 1 and 2 for a set of BizibleIds closed under what ties events
+-- together (a shared journey, a shared session, a BizibleId's earliest
+-- session holding another's event; docs/pipeline.md), into an empty table.
+-- NULL stands for the events without a BizibleId.
+CREATE TEMP TABLE some_keys (k text);
+INSERT INTO some_keys
+SELECT DISTINCT bizible_key FROM full_placements WHERE bizible_key IS NOT NULL AND hashtext(bizible_key) % 3 = 0;
+DO $$
+DECLARE added bigint;
+BEGIN
+    LOOP
+        WITH mine AS (SELECT * FROM full_placements p WHERE p.bizible_key IN (SELECT k FROM some_keys)
+                      OR (p.bizible_key IS NULL AND EXISTS (SELECT FROM some_keys WHERE k IS NULL)))
+        INSERT INTO some_keys
+        SELECT DISTINCT q.bizible_key FROM full_placements q
+        WHERE (q.journey_id IN (SELECT journey_id FROM mine)
+               OR q.session_id IN (SELECT session_id FROM mine)
+               OR q.session_id IN (SELECT key_first_session_id FROM mine))
+          AND NOT EXISTS (SELECT FROM some_keys s WHERE s.k IS NOT DISTINCT FROM q.bizible_key);
+        GET DIAGNOSTICS added = ROW_COUNT;
+        EXIT WHEN added = 0;
+    END LOOP;
+END $$;
+CREATE TEMP TABLE some_journeys AS
+SELECT DISTINCT journey_id FROM full_placements p
+WHERE EXISTS (SELECT FROM some_keys s WHERE s.k IS NOT DISTINCT FROM p.bizible_key);
+SELECT count(*) > 0 AND count(*) < (SELECT count(DISTINCT bizible_key) FROM full_placements) AS a_proper_subset,
+       (SELECT count(*) FROM some_journeys) > 0 AS has_journeys
+FROM some_keys;
+TRUNCATE touchpoint.touchpoints;
+SELECT touchpoint_internal.build_touchpoints(ARRAY(SELECT k FROM some_keys)) =
+       (SELECT count(*) FROM full_touchpoints WHERE journey_id IN (SELECT journey_id FROM some_journeys))
        AS subset_rows_counted;
 SELECT count(*) AS differences FROM (
-    (SELECT * FROM touchpoint.placements EXCEPT ALL
-     SELECT * FROM full_placements WHERE bizible_key = ANY ((SELECT keys FROM some_keys)::text[]) OR bizible_key IS NULL)
-    UNION ALL
-    (SELECT * FROM full_placements WHERE bizible_key = ANY ((SELECT keys FROM some_keys)::text[]) OR bizible_key IS NULL
-     EXCEPT ALL SELECT * FROM touchpoint.placements)) d;
--- the other keys next to them: the whole table again, and rebuilding keys in place changes nothing
-SELECT touchpoint_internal.build_placements(ARRAY(SELECT DISTINCT bizible_key FROM full_placements
-                                                  WHERE bizible_key IS NOT NULL AND hashtext(bizible_key) % 3 <> 0)) > 0 AS rest;
-SELECT touchpoint_internal.build_placements((SELECT keys FROM some_keys)) > 0 AS again;
-SELECT count(*) AS differences FROM ((SELECT * FROM touchpoint.placements EXCEPT ALL SELECT * FROM full_placements)
-    UNION ALL (SELECT * FROM full_placements EXCEPT ALL SELECT * FROM touchpoint.placements)) d;
-SELECT touchpoint_internal.build_placements(ARRAY['no-such-key']) AS unknown_key;
-
--- stage 2 for a third of the journeys, into an empty table
-CREATE TEMP TABLE some_journeys AS
-SELECT array_agg(DISTINCT journey_id) AS journeys FROM full_placements WHERE hashtext(journey_id) % 3 = 0;
-TRUNCATE touchpoint.touchpoints;
-SELECT touchpoint_internal.build_touchpoints((SELECT journeys FROM some_journeys)) > 0 AS built;
-SELECT count(*) AS differences FROM (
     (SELECT * FROM touchpoint.touchpoints EXCEPT ALL
-     SELECT * FROM full_touchpoints WHERE journey_id = ANY ((SELECT journeys FROM some_journeys)::text[]))
+     SELECT * FROM full_touchpoints WHERE journey_id IN (SELECT journey_id FROM some_journeys))
     UNION ALL
-    (SELECT * FROM full_touchpoints WHERE journey_id = ANY ((SELECT journeys FROM some_journeys)::text[])
+    (SELECT * FROM full_touchpoints WHERE journey_id IN (SELECT journey_id FROM some_journeys)
      EXCEPT ALL SELECT * FROM touchpoint.touchpoints)) d;
-SELECT touchpoint_internal.build_touchpoints(ARRAY(SELECT DISTINCT journey_id FROM full_placements
-                                                   WHERE hashtext(journey_id) % 3 <> 0)) > 0 AS rest;
+-- the other BizibleIds and the events without one: the whole table again;
+-- rebuilding keys in place changes nothing
+SELECT touchpoint_internal.build_touchpoints(ARRAY(SELECT DISTINCT bizible_key FROM full_placements p
+    WHERE NOT EXISTS (SELECT FROM some_keys s WHERE s.k IS NOT DISTINCT FROM p.bizible_key))) > 0 AS rest;
+SELECT touchpoint_internal.build_touchpoints(ARRAY(SELECT k FROM some_keys)) > 0 AS again;
 SELECT count(*) AS differences FROM ((SELECT * FROM touchpoint.touchpoints EXCEPT ALL SELECT * FROM full_touchpoints)
     UNION ALL (SELECT * FROM full_touchpoints EXCEPT ALL SELECT * FROM touchpoint.touchpoints)) d;
+SELECT touchpoint_internal.build_touchpoints(ARRAY['no-such-key']) AS unknown_key;
 
 -- stage 3 for some opportunities
 TRUNCATE touchpoint.opportunity_touchpoints;
@@ -123,11 +176,11 @@ SELECT count(*) AS differences FROM (
     (SELECT * FROM full_credits WHERE opportunity_id IN ('o-1', 'o-4', 'o-7', 'o-20')
      EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints)) d;
 
--- no temporary view is left behind
-SELECT count(*) AS temp_views FROM pg_class WHERE relname LIKE 'tp_placement_%';
+-- no temporary table is left behind
+SELECT count(*) AS temp_tables FROM pg_class WHERE relname LIKE 'tp_rebuilt%';
 
-DROP VIEW engine, placed;
+DROP VIEW expected_session, expected_journey, events;
 DROP TABLE v, some_keys, some_journeys, full_placements, full_touchpoints, full_credits;
 TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
          touchpoint.people, touchpoint.opportunities,
-         touchpoint.placements, touchpoint.touchpoints, touchpoint.opportunity_touchpoints;
+         touchpoint.touchpoints, touchpoint.opportunity_touchpoints;

@@ -56,13 +56,14 @@ INSERT INTO calls VALUES
     ('explain_call',         'SELECT * FROM touchpoint.explain_call(''t-emea-1'')'),
     ('refresh',              'SELECT * FROM touchpoint.refresh()'),
     -- the extension's helpers (schema touchpoint_internal)
-    ('build_placements',     'SELECT touchpoint_internal.build_placements()'),
     ('build_touchpoints',    'SELECT touchpoint_internal.build_touchpoints()'),
     ('build_credits',        'SELECT touchpoint_internal.build_credits()'),
-    ('drop_placement_views', 'SELECT touchpoint_internal.drop_placement_views()'),
+    ('read_conversion_events', 'SELECT * FROM touchpoint_internal.read_conversion_events()'),
+    ('read_keyless_events',  'SELECT * FROM touchpoint_internal.read_keyless_events()'),
+    ('pipeline_touchpoints', 'SELECT * FROM touchpoint_internal.pipeline_touchpoints(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
+    ('pipeline_placements',  'SELECT * FROM touchpoint_internal.pipeline_placements(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
     ('source',               'SELECT touchpoint_internal.source(''sessions'')'),
     ('key_filter',           'SELECT touchpoint_internal.key_filter(''x'')'),
-    ('key_filter_literal',   'SELECT touchpoint_internal.key_filter_literal(''x'', ARRAY[''a''])'),
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
     ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
     ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
@@ -218,4 +219,3 @@ TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpo
 -- leave the stored relations as a fresh install has them (empty)
 DELETE FROM touchpoint.opportunity_touchpoints;
 DELETE FROM touchpoint.touchpoints;
-DELETE FROM touchpoint.placements;

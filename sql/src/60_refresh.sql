@@ -50,9 +50,10 @@ END
 $$;
 
 /*
- * refresh(full): the pipeline's stages in order, placements, touchpoints,
- * credit, each a DELETE and an INSERT in this transaction, so readers never
- * wait and see everything before or everything after.  EXCLUSIVE locks on
+ * refresh(full): the pipeline's stages in order: placements and journeys (one
+ * pass in C, written to touchpoints), then credit, each a DELETE and an
+ * INSERT in this transaction, so readers never wait and see everything
+ * before or everything after.  EXCLUSIVE locks on
  * the stage tables (which SELECT's ACCESS SHARE does not conflict with) make
  * two refreshes wait for each other; the one that waited then reads what the
  * first committed.  Until refresh can be incremental, every refresh is full.
@@ -63,8 +64,6 @@ CREATE FUNCTION @extschema@.refresh(
     OUT touchpoints pg_catalog.int8,
     OUT opportunity_touchpoints pg_catalog.int8,
     OUT duration pg_catalog.interval,
-    OUT placements pg_catalog.int8,
-    OUT placements_duration pg_catalog.interval,
     OUT touchpoints_duration pg_catalog.interval,
     OUT credits_duration pg_catalog.interval)
 RETURNS record
@@ -78,8 +77,7 @@ DECLARE
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
     PERFORM touchpoint_internal.check_custom_model();
-    LOCK TABLE @extschema@.touchpoints, @extschema@.placements, @extschema@.opportunity_touchpoints
-        IN EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.touchpoints, @extschema@.opportunity_touchpoints IN EXCLUSIVE MODE;
     /*
      * The refresh sorts a few hundred thousand wide rows; below 64MB of
      * work_mem those sorts spill to disk.  Raised while refresh() runs, only
@@ -90,23 +88,15 @@ BEGIN
     END IF;
     mode := 'full';
     step := pg_catalog.clock_timestamp();
-    placements := touchpoint_internal.build_placements(NULL);
-    /*
-     * ANALYZE each stage table just filled, before the next stage reads it:
-     * the next stage is otherwise planned on the statistics of what the table
-     * held before (none after CREATE EXTENSION or a restore: 1-row estimates,
-     * nested loops over hundreds of thousands of rows; docs/pipeline.md).
-     * ANALYZE takes SHARE UPDATE EXCLUSIVE, which readers never wait for, and
-     * sees this transaction's rows.  Only the owner may: for another caller
-     * it is skipped without a word (autovacuum catches up).
-     */
-    IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                               WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.placements'::pg_catalog.regclass), 'USAGE') THEN
-        ANALYZE @extschema@.placements;
-    END IF;
-    placements_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
-    step := pg_catalog.clock_timestamp();
     touchpoints := touchpoint_internal.build_touchpoints(NULL);
+    /*
+     * ANALYZE the table just filled before credit reads it: it is otherwise
+     * planned on the statistics of what the table held before (none after
+     * CREATE EXTENSION or a restore: 1-row estimates, nested loops over
+     * hundreds of thousands of rows).  ANALYZE takes SHARE UPDATE EXCLUSIVE,
+     * which readers never wait for, and sees this transaction's rows.  Only
+     * the owner may: for another caller it is skipped (autovacuum catches up).
+     */
     IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
                                WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass), 'USAGE') THEN
         ANALYZE @extschema@.touchpoints;
@@ -120,7 +110,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.refresh(pg_catalog.bool) IS
-'rebuild the pipeline: placements, touchpoints, opportunity_touchpoints (readers never wait); returns mode, rows and durations per stage';
+'rebuild the pipeline: touchpoints (placements and journeys), opportunity_touchpoints (credit); readers never wait; returns mode, rows and durations per stage';
 
 /*
  * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this

@@ -95,11 +95,15 @@ BEGIN
             ('placements', 'bizible_key', 'the stage''s key: the event''s normalised BizibleId (NULL when it has none)'),
             ('placements', 'source_kind', 'the kind of event: form, chat or call'),
             ('placements', 'source_id', 'the id of the event: the form fill, chat or task id'),
+            ('placements', 'journey_id', 'the event''s journey: its person, else the person the earliest event of its BizibleId names, else anon:<bizible_key>'),
             ('placements', 'person_id', 'the journey''s person: the event''s own, else the one the earliest event of its BizibleId names'),
             ('placements', 'session_id', 'the session the event belongs to (its own session_id, else the window rule''s); NULL: none'),
-            ('placements', 'touchpoint_type', 'the touchpoint type the event makes: Web Form, Web Chat or the call''s'),
             ('placements', 'touchpoint_date', 'when the event happened'),
-            ('placements', 'medium', 'the touchpoint''s medium: the call''s type for calls, else the session''s medium'),
+            ('placements', 'session_rank', 'the event''s rank among its session''s events (time, form, chat, call, id); 1 makes the touchpoint'),
+            ('placements', 'session_conversions', 'conversion events in the event''s session (1 without a session)'),
+            ('placements', 'is_touchpoint', 'the event makes a conversion touchpoint (first of its session, or without a session)'),
+            ('placements', 'key_first_session_id', 'the earliest session of the event''s BizibleId: the journey''s first-touch visit candidate'),
+            ('placements', 'key_first_started_at', 'when that earliest session started'),
             -- attribution (docs/spec.md §6)
             ('*', 'opportunity_id', 'the opportunity credited'),
             ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
@@ -147,14 +151,16 @@ COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_cata
 'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
 COMMENT ON FUNCTION touchpoint_internal.key_filter(pg_catalog.text) IS
 'SQL text: expr is one of the keys in $1 (all when $1 is NULL), for the stage builders';
-COMMENT ON FUNCTION touchpoint_internal.key_filter_literal(pg_catalog.text, pg_catalog.text[]) IS
-'SQL text: the BizibleId of the relation aliased alias is one of keys, with keys as a literal';
-COMMENT ON FUNCTION touchpoint_internal.drop_placement_views() IS
-'drop the temporary views build_placements() reads a subset of keys through';
-COMMENT ON FUNCTION touchpoint_internal.build_placements(pg_catalog.text[]) IS
-'pipeline stage 1: delete and insert again the placements of these normalised BizibleIds (NULL: all)';
+COMMENT ON FUNCTION touchpoint_internal.read_conversion_events() IS
+'the registered tasks, form fills and chats with a BizibleId, shaped as the engine reads tasks (kind-prefixed ids)';
+COMMENT ON FUNCTION touchpoint_internal.read_keyless_events() IS
+'the registered form fills and chats without a BizibleId, with the session each names';
+COMMENT ON FUNCTION touchpoint_internal.pipeline_touchpoints(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.text[]) IS
+'pipeline stages 1 and 2 in C: the touchpoints rows of these events (keys: of these BizibleIds only)';
+COMMENT ON FUNCTION touchpoint_internal.pipeline_placements(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.text[]) IS
+'pipeline stage 1 in C: every conversion event with its session, journey and rank (the placements view)';
 COMMENT ON FUNCTION touchpoint_internal.build_touchpoints(pg_catalog.text[]) IS
-'pipeline stage 2: delete and insert again the touchpoints of these journeys (NULL: all)';
+'pipeline stages 1 and 2: delete and insert again the touchpoints of the journeys of these normalised BizibleIds (NULL: all)';
 COMMENT ON FUNCTION touchpoint_internal.build_credits(pg_catalog.text[]) IS
 'pipeline stage 3: delete and insert again the credit of these opportunities (NULL: all)';
 COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
@@ -177,5 +183,5 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
-GRANT SELECT ON @extschema@.placements, @extschema@.touchpoints, @extschema@.opportunity_touchpoints,
+GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints,
     @extschema@.channel_report TO touchpoint_reader;
