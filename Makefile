@@ -13,7 +13,9 @@ OBJS = \
 	src/tp_scan.o \
 	src/tp_srf.o \
 	src/tp_rules.o \
-	src/tp_channel.o
+	src/tp_channel.o \
+	src/tp_journey.o \
+	src/tp_pipeline.o
 
 # The install script of the current version is built from one source, the
 # files of sql/src/ in name order, one per stage of the pipeline; older versions are reached through the upgrade scripts
@@ -27,7 +29,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPDATE_BUILT)
 DATA = sql/$(EXTENSION)--1.0.sql $(filter-out $(UPDATE_BUILT),$(wildcard sql/$(EXTENSION)--*--*.sql))
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges sources journey channel_rules attribution differential journey_differential attribution_invariants cron
+REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges sources journey channel_rules attribution differential journey_differential pipeline attribution_invariants cron
 REGRESS_OPTS = --dbname=contrib_regression
 
 # Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.
@@ -60,3 +62,7 @@ install: remove-stale-scripts
 remove-stale-scripts:
 	rm -f '$(DESTDIR)$(datadir)/extension/$(EXTENSION)--'*.sql
 .PHONY: remove-stale-scripts
+
+# PGXS tracks no header dependencies: a changed struct in a header must
+# rebuild every object, or they disagree about its layout.
+$(OBJS): $(wildcard src/*.h)

@@ -21,7 +21,7 @@ INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at)
  ('ct1', 'cron-visitor', 'Call', 'p-cron', '2026-06-01 09:10+00');
 
 -- empty until the job runs
-SELECT relispopulated FROM pg_class WHERE oid = 'touchpoint.touchpoints'::regclass;
+SELECT EXISTS (SELECT FROM touchpoint.touchpoints) AS relispopulated;
 -- a bad schedule is refused by pg_cron
 SELECT touchpoint.schedule_refresh('every minute') > 0 AS scheduled;
 -- schedule every minute; scheduling again replaces the job (same name)
@@ -47,7 +47,7 @@ SELECT d.status, d.return_message
 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
 WHERE j.jobname = 'touchpoint-refresh' ORDER BY d.runid LIMIT 1;
 -- the job filled the view
-SELECT relispopulated FROM pg_class WHERE oid = 'touchpoint.touchpoints'::regclass;
+SELECT EXISTS (SELECT FROM touchpoint.touchpoints) AS relispopulated;
 SELECT touchpoint_id, journey_id, session_id, channel, position FROM touchpoint.touchpoints ORDER BY 1;
 
 SELECT touchpoint.unschedule_refresh() AS removed;
@@ -89,7 +89,7 @@ END $$;
 SELECT call, hint FROM hints ORDER BY call;
 SELECT substring(hint from 'run: (.*)$') AS schedule_statements FROM hints WHERE call = 'schedule' \gset
 SELECT substring(hint from 'run: (.*)$') AS unschedule_statements FROM hints WHERE call = 'unschedule' \gset
-SELECT relispopulated FROM pg_class WHERE oid = 'touchpoint.touchpoints'::regclass;
+SELECT EXISTS (SELECT FROM touchpoint.touchpoints) AS relispopulated;
 \c postgres
 :schedule_statements
 SELECT jobname, schedule, command, database, username, active FROM cron.job ORDER BY jobid;

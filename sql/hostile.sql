@@ -403,7 +403,7 @@ DELETE FROM touchpoint.opportunities;
 SELECT (SELECT count(*) FROM touchpoint.merge_calls()) AS merge_calls,
        (SELECT count(*) FROM touchpoint.explain_calls()) AS explain_calls,
        hostile.try($$SELECT * FROM touchpoint.explain_call('t-doc')$$) AS explain_call;
-SELECT mode IN ('plain', 'concurrently') AS refreshed, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
+SELECT mode = 'full' AS refreshed, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
 SELECT mode, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
 SELECT (SELECT count(*) FROM touchpoint.touchpoints) AS touchpoints,
        (SELECT count(*) FROM touchpoint.touchpoints_live) AS touchpoints_live,

@@ -17,7 +17,7 @@ SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
 WHERE c.relnamespace = 'touchpoint'::regnamespace
 ORDER BY indexrelid::regclass::text;
--- views and the materialized view (created empty: refresh() fills it)
+-- the views (the stored relations are tables: refresh() fills them)
 SELECT relname, relkind, relispopulated FROM pg_class
 WHERE relnamespace = 'touchpoint'::regnamespace AND relkind IN ('v', 'm') ORDER BY 1;
 -- pg_dump keeps the input rows

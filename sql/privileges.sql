@@ -56,11 +56,18 @@ INSERT INTO calls VALUES
     ('explain_call',         'SELECT * FROM touchpoint.explain_call(''t-emea-1'')'),
     ('refresh',              'SELECT * FROM touchpoint.refresh()'),
     -- the extension's helpers (schema touchpoint_internal)
-    ('refresh_view',         'SELECT touchpoint_internal.refresh_view(''touchpoint.touchpoints'')'),
+    ('build_touchpoints',    'SELECT touchpoint_internal.build_touchpoints()'),
+    ('build_credits',        'SELECT touchpoint_internal.build_credits()'),
+    ('read_conversion_events', 'SELECT * FROM touchpoint_internal.read_conversion_events()'),
+    ('read_keyless_events',  'SELECT * FROM touchpoint_internal.read_keyless_events()'),
+    ('pipeline_touchpoints', 'SELECT * FROM touchpoint_internal.pipeline_touchpoints(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
+    ('pipeline_placements',  'SELECT * FROM touchpoint_internal.pipeline_placements(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
+    ('source',               'SELECT touchpoint_internal.source(''sessions'')'),
+    ('key_filter',           'SELECT touchpoint_internal.key_filter(''x'')'),
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
     ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
     ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
-    ('warn_unread_inputs',   'SELECT touchpoint_internal.warn_unread_inputs()'),
+    ('warn_empty_inputs',    'SELECT touchpoint_internal.warn_empty_inputs()'),
     ('pg_cron_state',        'SELECT * FROM touchpoint_internal.pg_cron_state()'),
     ('raise_pg_cron_unavailable', 'SELECT touchpoint_internal.raise_pg_cron_unavailable(''not_here'', ''postgres'', ''* * * * *'')'),
     ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),
@@ -218,6 +225,6 @@ REVOKE USAGE ON SCHEMA touchpoint FROM regress_tp_priv_nobody, regress_tp_priv_e
 DROP ROLE regress_tp_priv_nobody, regress_tp_priv_emea, regress_tp_priv_bi;
 TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
          touchpoint.people, touchpoint.opportunities;
--- leave the materialized views as a fresh install has them (not populated)
-REFRESH MATERIALIZED VIEW touchpoint.opportunity_touchpoints WITH NO DATA;
-REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;
+-- leave the stored relations as a fresh install has them (empty)
+DELETE FROM touchpoint.opportunity_touchpoints;
+DELETE FROM touchpoint.touchpoints;

@@ -377,14 +377,50 @@ RESET ROLE;
 REVOKE :"owner" FROM regress_src_analyst;
 
 -- ===================================================================
--- refresh() does not read registered sources yet (1.4 in development): it
--- says so instead of silently making touchpoints from touchpoint's tables.
-\set SHOW_CONTEXT never
+-- refresh() reads the registered sources all the way through (docs/spec.md
+-- §7): the touchpoints, placements and credit it makes from the mapping
+-- views are exactly those it makes from the same rows loaded into
+-- touchpoint's own tables.
+SELECT kind, relation FROM touchpoint.sources ORDER BY kind;
+-- touchpoint's own tables empty meanwhile: nothing can come from them
+TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
+         touchpoint.people, touchpoint.opportunities;
+SELECT mode, touchpoints > 100 AS touchpoints, opportunity_touchpoints > 10 AS credits FROM touchpoint.refresh();
+CREATE TEMP TABLE views_touchpoints AS SELECT * FROM touchpoint.touchpoints;
+CREATE TEMP TABLE views_credits AS SELECT * FROM touchpoint.opportunity_touchpoints;
+CREATE TEMP TABLE views_placements AS SELECT * FROM touchpoint.placements;
+-- what the data holds: merged and unmerged calls, form fills and chats in a
+-- session of their own naming or by the window, first-touch visits, stitched persons
+SELECT source_kind, session_id IS NOT NULL AS in_a_session, count(*) > 0 AS some
+FROM views_touchpoints GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT count(*) FILTER (WHERE person_id IS NOT NULL) > 0 AS persons,
+       count(*) FILTER (WHERE journey_id LIKE 'anon:%') > 0 AS anonymous,
+       count(DISTINCT touchpoint_type) > 3 AS several_types
+FROM views_touchpoints;
+-- the same rows in touchpoint's tables, nothing registered
+SELECT touchpoint.use_source(k, NULL)
+FROM unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k;
+SELECT public.load_own_tables();
 SELECT mode FROM touchpoint.refresh();
-\set SHOW_CONTEXT errors
--- (unpopulated again, as the next test expects)
-REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;
-REFRESH MATERIALIZED VIEW touchpoint.opportunity_touchpoints WITH NO DATA;
+SELECT (SELECT count(*) FROM touchpoint.touchpoints) AS touchpoints,
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.touchpoints EXCEPT ALL SELECT * FROM views_touchpoints)
+        UNION ALL (SELECT * FROM views_touchpoints EXCEPT ALL SELECT * FROM touchpoint.touchpoints)) d) AS touchpoints_diff,
+       (SELECT count(*) FROM touchpoint.opportunity_touchpoints) AS credits,
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.opportunity_touchpoints EXCEPT ALL SELECT * FROM views_credits)
+        UNION ALL (SELECT * FROM views_credits EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints)) d) AS credits_diff,
+       (SELECT count(*) FROM ((SELECT * FROM touchpoint.placements EXCEPT ALL SELECT * FROM views_placements)
+        UNION ALL (SELECT * FROM views_placements EXCEPT ALL SELECT * FROM touchpoint.placements)) d) AS placements_diff;
+-- a source that disappears is an error at refresh, never an empty result
+SELECT touchpoint.use_source('chats', 'my_chats');
+ALTER VIEW public.my_chats RENAME TO my_chats_renamed;
+\set VERBOSITY terse
+SELECT mode FROM touchpoint.refresh();
+\set VERBOSITY default
+ALTER VIEW public.my_chats_renamed RENAME TO my_chats;
+SELECT touchpoint.use_source('chats', NULL);
+-- (empty again, as the next test expects)
+TRUNCATE touchpoint.touchpoints, touchpoint.opportunity_touchpoints;
+DROP TABLE views_touchpoints, views_credits, views_placements;
 
 -- ===================================================================
 -- Clean up: back to touchpoint's own tables, nothing of ours left.

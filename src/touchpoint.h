@@ -15,6 +15,7 @@
 
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/timestamp.h"
 
 #include "tp_input.h"
@@ -97,6 +98,14 @@ typedef void (*TpEmitFn) (struct TpRun *run, const TpTaskRow *task,
 						  TpTaskStatus status, const TpLoadedGroup *group,
 						  int session_index);
 
+/*
+ * The earliest session of a called BizibleId (the pipeline's first-touch
+ * visits).  What it returns is in run->current_first while that id's calls
+ * are emitted.
+ */
+typedef int (*TpFirstSessionFn) (struct TpRun *run, const char *key,
+								 const TpLoadedGroup *group);
+
 /* Everything one call of merge_calls / explain_calls / explain_call needs. */
 typedef struct TpRun
 {
@@ -112,7 +121,26 @@ typedef struct TpRun
 	char	   *key_function;	/* qualified name of bizible_key() */
 	TpEmitFn	emit;
 	void	   *emit_state;
+	/* one-pass strategy only: also report each called id's earliest session */
+	TpFirstSessionFn first_session;
+	int			current_first;	/* see TpFirstSessionFn; -1 when the id has none */
+	/* when set, the one-pass strategy's memory (the strings it emits) lives here */
+	MemoryContext keep_ctx;
+	/*
+	 * The pipeline: sessions wanted by id (form fills and chats that name
+	 * their session), found in the same pass whatever their BizibleId.  Each
+	 * task's phone names one (the pipeline's events carry it there), and so
+	 * does each of named_extra[0 .. n_named_extra - 1].  Filled by the scan.
+	 */
+	bool		phone_names_session;
+	const char *const *named_extra;
+	int			n_named_extra;
+	struct TpNamedSet *named;
 } TpRun;
+
+/* After the scan: the session a pipeline event named, or false (no such session). */
+extern bool TpNamedSession(const TpRun *run, const char *session_id, TpSession *session,
+						   TpSessionData **data);
 
 extern void TpRunMerge(TpRun *run);
 
@@ -124,7 +152,8 @@ typedef enum TpSessionsQuery
 	TP_SQ_ALL,					/* every session, in no order */
 	TP_SQ_SORTED,				/* every session with an id, by key, start, id */
 	TP_SQ_ONE_ID,				/* the sessions of the key $1 */
-	TP_SQ_CALL_RANGES			/* those that may cover calls: keys $1, ranges $2-$3 */
+	TP_SQ_CALL_RANGES,			/* those that may cover calls: keys $1, ranges $2-$3 */
+	TP_SQ_BY_IDS				/* the sessions whose session_id is in $1 (text[]) */
 } TpSessionsQuery;
 
 /*
@@ -178,5 +207,17 @@ extern int	TpNormaliseKey(text *raw, char **buf, int *buflen, MemoryContext ctx)
 
 /* merge_calls' one-pass and probe strategies (tp_scan.c). */
 extern void TpRunMergeScan(TpRun *run);
+
+/* ---- channel rules (tp_channel.c) ---- */
+
+/* Columns of a rule row in the rules array, in this order. */
+#define TP_RULE_CHANNEL 0
+#define TP_RULE_SUBCHANNEL 1
+#define TP_RULE_FIRST_CONDITION 2	/* medium, source, campaign, landing_page, referrer */
+#define TP_RULE_WIDTH 7
+
+extern void TpRulesParse(ArrayType *rules, int *nrules, char ***cells, int **lens);
+
+/* ---- the pipeline's stages 1 and 2 (tp_pipeline.c, tp_journey.c) ---- */
 
 #endif							/* TOUCHPOINT_H */

@@ -16,12 +16,13 @@
 
 #include "tp_compat.h"
 #include "tp_rules.h"
+#include "touchpoint.h"
 
 /* Columns of a rule row in the rules array, in this order. */
-#define RULE_CHANNEL 0
-#define RULE_SUBCHANNEL 1
-#define RULE_FIRST_CONDITION 2	/* medium, source, campaign, landing_page, referrer */
-#define RULE_WIDTH 7
+#define RULE_CHANNEL TP_RULE_CHANNEL
+#define RULE_SUBCHANNEL TP_RULE_SUBCHANNEL
+#define RULE_FIRST_CONDITION TP_RULE_FIRST_CONDITION
+#define RULE_WIDTH TP_RULE_WIDTH
 
 TP_FUNCTION_INFO(tp_channel_rule_matches);
 TP_FUNCTION_INFO(tp_classify_channel);
@@ -54,20 +55,19 @@ tp_channel_rule_matches(PG_FUNCTION_ARGS)
 									  VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)));
 }
 
-/* Parse the rules array into the cache unless it is the one cached. */
-static RulesCache *
-rules_from_array(FunctionCallInfo fcinfo, ArrayType *rules)
+/*
+ * The rules array as cells (nrules * TP_RULE_WIDTH, NULL for NULL) and their
+ * lengths, allocated in the current context; a clear error for a bad shape.
+ */
+void
+TpRulesParse(ArrayType *rules, int *nrules, char ***cells_out, int **lens_out)
 {
-	RulesCache *cache = (RulesCache *) fcinfo->flinfo->fn_extra;
-	Size		size = VARSIZE(rules);
-	MemoryContext oldcxt;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			nelems;
+	char	  **cells;
+	int		   *lens;
 	int			i;
-
-	if (cache != NULL && cache->size == size && memcmp(cache->bytes, rules, size) == 0)
-		return cache;
 
 	if (ARR_NDIM(rules) != 0 &&
 		(ARR_NDIM(rules) != 2 || ARR_DIMS(rules)[1] != RULE_WIDTH))
@@ -76,37 +76,56 @@ rules_from_array(FunctionCallInfo fcinfo, ArrayType *rules)
 				 errmsg("channel rules must be a two-dimensional text array with %d columns", RULE_WIDTH),
 				 errdetail("Each rule is ARRAY[channel, subchannel, medium, source, campaign, landing_page, referrer], in priority order."),
 				 errhint("Build it with array_agg(ARRAY[channel, subchannel, medium, source, campaign, landing_page, referrer] ORDER BY priority).")));
+	deconstruct_array(rules, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	cells = palloc0(sizeof(char *) * Max(nelems, 1));
+	lens = palloc0(sizeof(int) * Max(nelems, 1));
+	for (i = 0; i < nelems; i++)
+	{
+		if (nulls[i])
+			continue;
+		cells[i] = TextDatumGetCString(elems[i]);
+		lens[i] = strlen(cells[i]);
+	}
+	*nrules = nelems / RULE_WIDTH;
+	*cells_out = cells;
+	*lens_out = lens;
+}
+
+/* Parse the rules array into the cache unless it is the one cached. */
+static RulesCache *
+rules_from_array(FunctionCallInfo fcinfo, ArrayType *rules)
+{
+	RulesCache *cache = (RulesCache *) fcinfo->flinfo->fn_extra;
+	Size		size = VARSIZE(rules);
+	MemoryContext oldcxt;
+	int			nrules;
+	char	  **cells;
+	int		   *lens;
+	int			i;
+
+	if (cache != NULL && cache->size == size && memcmp(cache->bytes, rules, size) == 0)
+		return cache;
 
 	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	/* parsed first: a bad array raises its error with the old cache intact */
+	TpRulesParse(rules, &nrules, &cells, &lens);
 	if (cache == NULL)
 		cache = palloc0(sizeof(RulesCache));
 	else
 	{
 		pfree(cache->bytes);
-		if (cache->cells)
-		{
-			for (i = 0; i < cache->nrules * RULE_WIDTH; i++)
-				if (cache->cells[i])
-					pfree(cache->cells[i]);
-			pfree(cache->cells);
-			pfree(cache->lens);
-		}
+		for (i = 0; i < cache->nrules * RULE_WIDTH; i++)
+			if (cache->cells[i])
+				pfree(cache->cells[i]);
+		pfree(cache->cells);
+		pfree(cache->lens);
 	}
 	cache->size = size;
 	cache->bytes = palloc(size);
 	memcpy(cache->bytes, rules, size);
-
-	deconstruct_array(rules, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
-	cache->nrules = nelems / RULE_WIDTH;
-	cache->cells = palloc0(sizeof(char *) * Max(nelems, 1));
-	cache->lens = palloc0(sizeof(int) * Max(nelems, 1));
-	for (i = 0; i < nelems; i++)
-	{
-		if (nulls[i])
-			continue;
-		cache->cells[i] = TextDatumGetCString(elems[i]);
-		cache->lens[i] = strlen(cache->cells[i]);
-	}
+	cache->nrules = nrules;
+	cache->cells = cells;
+	cache->lens = lens;
 	fcinfo->flinfo->fn_extra = cache;
 	MemoryContextSwitchTo(oldcxt);
 	return cache;
@@ -143,31 +162,22 @@ tp_classify_channel(PG_FUNCTION_ARGS)
 		}
 	}
 
-	for (r = 0; r < cache->nrules; r++)
+	r = tp_rules_first_match(cache->cells, cache->lens, cache->nrules, RULE_WIDTH,
+							 RULE_FIRST_CONDITION, values, lens);
+	if (r >= 0)
 	{
 		char	  **cells = &cache->cells[r * RULE_WIDTH];
-		int		   *cell_lens = &cache->lens[r * RULE_WIDTH];
-		bool		all = true;
+		Datum		out[2];
+		bool		out_nulls[2];
+		int			dims[1] = {2};
+		int			lbs[1] = {1};
 
-		for (c = 0; c < 5 && all; c++)
-			all = tp_pattern_matches(cells[RULE_FIRST_CONDITION + c],
-									 cell_lens[RULE_FIRST_CONDITION + c],
-									 values[c], lens[c]);
-		if (all)
-		{
-			Datum		out[2];
-			bool		out_nulls[2];
-			int			dims[1] = {2};
-			int			lbs[1] = {1};
-
-			out_nulls[0] = cells[RULE_CHANNEL] == NULL;
-			out[0] = out_nulls[0] ? (Datum) 0 : CStringGetTextDatum(cells[RULE_CHANNEL]);
-			out_nulls[1] = cells[RULE_SUBCHANNEL] == NULL;
-			out[1] = out_nulls[1] ? (Datum) 0 : CStringGetTextDatum(cells[RULE_SUBCHANNEL]);
-			PG_RETURN_ARRAYTYPE_P(construct_md_array(out, out_nulls, 1, dims, lbs,
-													 TEXTOID, -1, false, TYPALIGN_INT));
-		}
-		CHECK_FOR_INTERRUPTS();
+		out_nulls[0] = cells[RULE_CHANNEL] == NULL;
+		out[0] = out_nulls[0] ? (Datum) 0 : CStringGetTextDatum(cells[RULE_CHANNEL]);
+		out_nulls[1] = cells[RULE_SUBCHANNEL] == NULL;
+		out[1] = out_nulls[1] ? (Datum) 0 : CStringGetTextDatum(cells[RULE_SUBCHANNEL]);
+		PG_RETURN_ARRAYTYPE_P(construct_md_array(out, out_nulls, 1, dims, lbs,
+												 TEXTOID, -1, false, TYPALIGN_INT));
 	}
 	PG_RETURN_NULL();
 }

@@ -101,7 +101,10 @@ TpBuildKeyIndex(KeyIndex *index, TpScanCall *calls, int ncalls, int64 window,
 				e->key = c->task.bizible_key;
 				e->keylen = c->keylen;
 				e->ncalls = 0;
+				e->first_session = NULL;
+				e->first_cookie = -1;
 				slot->hash = c->hash;
+				slot->first_session_at = PG_INT64_MAX;
 				slot->entry = index->nentries;
 			}
 			else

@@ -20,6 +20,8 @@ typedef struct KeyEntry
 	int			first;
 	int			ncalls;
 	TpCallTree	tree;
+	void	   *first_session;	/* the pipeline: the id's earliest session so far */
+	int			first_cookie;	/* what run->first_session returned for it */
 } KeyEntry;
 
 /*
@@ -32,6 +34,7 @@ typedef struct KeySlot
 	uint32		entry;
 	int64		first_call;
 	int64		last_call;
+	int64		first_session_at;	/* the pipeline: start of the key's earliest session so far */
 } KeySlot;
 
 /*

@@ -101,6 +101,11 @@ TpBuildSessionsQuery(StringInfo q, const TpRun *run, TpSessionsQuery which)
 			TpAppendColumn(q, in, TP_S_SESSION_ID);
 			appendStringInfoString(q, " COLLATE pg_catalog.\"C\"");
 			break;
+		case TP_SQ_BY_IDS:
+			appendStringInfo(q, " FROM %s i WHERE ", in->qualified_name);
+			TpAppendColumn(q, in, TP_S_SESSION_ID);
+			appendStringInfoString(q, " OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])");
+			break;
 		case TP_SQ_ONE_ID:
 			appendStringInfo(q, " FROM %s i WHERE ", in->qualified_name);
 			append_key(q, run, in, TP_S_BIZIBLE_ID);

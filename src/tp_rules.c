@@ -113,3 +113,25 @@ tp_pattern_is_blank(const char *pattern, size_t pattern_len)
 			return false;
 	return true;
 }
+
+int
+tp_rules_first_match(char *const *cells, const int *cell_lens, int nrules,
+					 int width, int first_condition,
+					 const char *const *values, const int *value_lens)
+{
+	int			r;
+	int			c;
+
+	for (r = 0; r < nrules; r++)
+	{
+		char *const *rule = &cells[r * width + first_condition];
+		const int  *lens = &cell_lens[r * width + first_condition];
+		bool		all = true;
+
+		for (c = 0; c < 5 && all; c++)
+			all = tp_pattern_matches(rule[c], lens[c], values[c], value_lens[c]);
+		if (all)
+			return r;
+	}
+	return -1;
+}

@@ -24,4 +24,14 @@ extern bool tp_pattern_matches(const char *pattern, size_t pattern_len,
 /* Is the pattern cell empty (NULL, or only white space and ';')? */
 extern bool tp_pattern_is_blank(const char *pattern, size_t pattern_len);
 
+/*
+ * The first of nrules rules whose every condition cell matches, or -1.  A
+ * rule is `width` cells (channel, subchannel, then the five conditions from
+ * cell first_condition on: medium, source, campaign, landing_page, referrer);
+ * values[5] / value_lens[5] are the session's, NULL for NULL.
+ */
+extern int	tp_rules_first_match(char *const *cells, const int *cell_lens, int nrules,
+								 int width, int first_condition,
+								 const char *const *values, const int *value_lens);
+
 #endif							/* TP_RULES_H */

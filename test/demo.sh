@@ -234,7 +234,7 @@ WHERE task_id = '00T5e0000DEMO03EAS';
 \echo
 \echo '================================================================================'
 \echo ' 6. Touchpoints: SELECT * FROM touchpoint.refresh();'
-\echo '    touchpoint.touchpoints, the materialized view BI tools read: each session''s'
+\echo '    touchpoint.touchpoints, the table BI tools read: each session''s'
 \echo '    first conversion (form fill, chat or merged call), every call without a session'
 \echo '    (Offline) and each journey''s earlier first visit (form fills and chats without'
 \echo '    session_id are placed like calls); then touchpoint.opportunity_touchpoints (11).'
@@ -243,7 +243,7 @@ SELECT mode, touchpoints, opportunity_touchpoints,
        CASE WHEN duration < interval '1 second' THEN 'under 1 s'
             ELSE round(extract(epoch FROM duration)) || ' s' END AS duration
 FROM touchpoint.refresh();
-\echo 'Again: now CONCURRENTLY, readers are never blocked (pg_cron: touchpoint.schedule_refresh()).'
+\echo 'Again: readers are never blocked while it runs (pg_cron: touchpoint.schedule_refresh()).'
 SELECT mode, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
 
 \echo

@@ -113,7 +113,7 @@ chats=$(field "chats" 2);            number "$chats" "the chats' count" &&
 opps=$(awk -F'|' '/^ *people *\| *in an account/ { getline; getline;
     v = $4; gsub(/ /, "", v); print v; exit }' "$OUT")
 number "$opps" "the opportunities' count" && says "$(commas "$opps") opportunities" "opportunities"
-touchpoints=$(field "concurrently" 2); number "$touchpoints" "refresh()'s touchpoints" &&
+touchpoints=$(field "full" 2); number "$touchpoints" "refresh()'s touchpoints" &&
     says "$(commas "$touchpoints") after \`refresh()\`" "touchpoints after refresh()"
 lc_share=$(grep -oE '^ *[0-9]+ \| *[0-9]+ \| [0-9]+ \(([0-9.]+) %\)' "$OUT" |
     sed -E 's/.*\(([0-9.]+) %\)/\1/' | head -1)

@@ -40,7 +40,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.chats', '');
  * This and every other plain view of the extension is security_invoker: it
  * reads the inputs as the querying role, so a role that may not read them,
  * or sees only some rows under row-level security, gets the same from the
- * view.  (The materialized views are filled as their owner at refresh.)
+ * view.  (The stored relations are filled by refresh() as its caller.)
  */
 CREATE VIEW @extschema@.conversion_events WITH (security_invoker = true) AS
 SELECT 'call:' OPERATOR(pg_catalog.||) t.task_id AS task_id, t.bizible_id, t.type, t.subject,

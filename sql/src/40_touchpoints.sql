@@ -1,6 +1,8 @@
 /*
- * touchpoints_live: the touchpoints as of now (docs/spec.md §5); the materialized
- * view touchpoint.touchpoints is a refreshed copy of it.  Steps:
+ * touchpoints_live: the touchpoints as of now (docs/spec.md §5) in one
+ * statement over touchpoint's own tables.  refresh() builds the stored
+ * touchpoint.touchpoints in stages instead (45_pipeline.sql); this view is
+ * the one-statement reading the tests compare the stages with.  Steps:
  *   placed      one engine pass over conversion_events
  *   events      every conversion event with its session (or none), in the
  *               order form, chat, call at the same instant, then by id
@@ -182,13 +184,4 @@ LEFT JOIN LATERAL (
     WHERE o.session_id IS NOT NULL AND COALESCE(pg_catalog.btrim(o.s_channel), '') OPERATOR(pg_catalog.=) ''
 ) cls ON true;
 COMMENT ON VIEW @extschema@.touchpoints_live IS
-'the touchpoints as of now; touchpoint.touchpoints is its refreshed copy';
-
--- What BI tools read: a refreshed copy of touchpoints_live.
-CREATE MATERIALIZED VIEW @extschema@.touchpoints AS
-SELECT * FROM @extschema@.touchpoints_live
-WITH NO DATA;
-COMMENT ON MATERIALIZED VIEW @extschema@.touchpoints IS
-'one row per touchpoint with its journey and position (FT, LC, PostLC); refresh with touchpoint.refresh()';
-CREATE UNIQUE INDEX touchpoints_touchpoint_id_idx ON @extschema@.touchpoints (touchpoint_id);
-CREATE INDEX touchpoints_journey_idx ON @extschema@.touchpoints (journey_id, touchpoint_date);
+'the touchpoints as of now, read from touchpoint''s own tables in one statement; refresh() builds touchpoint.touchpoints in stages (docs/pipeline.md), which must give the same rows';

@@ -1,7 +1,7 @@
 /*
  * opportunity_touchpoints_live: every (opportunity, touchpoint) with its
- * positions and the credit of every model (docs/spec.md §6); the materialized view
- * opportunity_touchpoints is its refreshed copy.
+ * positions and the credit of every model (docs/spec.md §6); build_credits()
+ * fills the stored opportunity_touchpoints from it.
  *
  *   opp_tp    the touchpoints of every person of the opportunity's account,
  *             up to the close (all of them while it is open)
@@ -185,13 +185,65 @@ FROM fixed f;
 COMMENT ON VIEW @extschema@.opportunity_touchpoints_live IS
 'each opportunity''s touchpoints with positions and the credit of every model, as of now; opportunity_touchpoints is its refreshed copy';
 
-CREATE MATERIALIZED VIEW @extschema@.opportunity_touchpoints AS
-SELECT * FROM @extschema@.opportunity_touchpoints_live
-WITH NO DATA;
-COMMENT ON MATERIALIZED VIEW @extschema@.opportunity_touchpoints IS
+-- Stage 3, key opportunity_id: the credit, rebuilt by refresh() through build_credits().
+CREATE TABLE @extschema@.opportunity_touchpoints (
+    opportunity_id        pg_catalog.text NOT NULL,
+    account_id            pg_catalog.text,
+    touchpoint_id         pg_catalog.text NOT NULL,
+    journey_id            pg_catalog.text,
+    touchpoint_date       pg_catalog.timestamptz,
+    touchpoint_type       pg_catalog.text,
+    channel               pg_catalog.text,
+    subchannel            pg_catalog.text,
+    source_kind           pg_catalog.text,
+    position              pg_catalog.text,
+    amount                pg_catalog.numeric,
+    is_won                pg_catalog.bool,
+    first_touch_pct       pg_catalog.numeric,
+    lead_creation_pct     pg_catalog.numeric,
+    u_shaped_pct          pg_catalog.numeric,
+    w_shaped_pct          pg_catalog.numeric,
+    full_path_pct         pg_catalog.numeric,
+    linear_pct            pg_catalog.numeric,
+    time_decay_pct        pg_catalog.numeric,
+    custom_pct            pg_catalog.numeric,
+    first_touch_revenue   pg_catalog.numeric,
+    lead_creation_revenue pg_catalog.numeric,
+    u_shaped_revenue      pg_catalog.numeric,
+    w_shaped_revenue      pg_catalog.numeric,
+    full_path_revenue     pg_catalog.numeric,
+    linear_revenue        pg_catalog.numeric,
+    time_decay_revenue    pg_catalog.numeric,
+    custom_revenue        pg_catalog.numeric
+);
+COMMENT ON TABLE @extschema@.opportunity_touchpoints IS
 'one row per (opportunity, touchpoint): positions FT, LC, OC, Closed/Pending and <model>_pct / <model>_revenue for every model; refresh with touchpoint.refresh()';
 CREATE UNIQUE INDEX opportunity_touchpoints_key ON @extschema@.opportunity_touchpoints (opportunity_id, touchpoint_id);
 CREATE INDEX opportunity_touchpoints_touchpoint_idx ON @extschema@.opportunity_touchpoints (touchpoint_id);
+
+/*
+ * build_credits(opportunities): DELETE the credit of these opportunities
+ * (NULL: all) and INSERT it again from opportunity_touchpoints_live (today's
+ * one-statement computation over touchpoint.touchpoints).  Returns the rows
+ * inserted.
+ */
+CREATE FUNCTION touchpoint_internal.build_credits(opportunities pg_catalog.text[] DEFAULT NULL)
+RETURNS pg_catalog.int8
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE pg_catalog.format('DELETE FROM @extschema@.opportunity_touchpoints o WHERE %s',
+                              touchpoint_internal.key_filter('o.opportunity_id')) USING opportunities;
+    EXECUTE pg_catalog.format('INSERT INTO @extschema@.opportunity_touchpoints
+                               SELECT o.* FROM @extschema@.opportunity_touchpoints_live o WHERE %s',
+                              touchpoint_internal.key_filter('o.opportunity_id')) USING opportunities;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
 
 -- The report BI tools read: one row per channel, subchannel and touchpoint type.
 CREATE VIEW @extschema@.channel_report WITH (security_invoker = true) AS

@@ -1,20 +1,3 @@
--- Refresh one of our materialized views: plain the first time (they are
--- created empty), CONCURRENTLY once populated so readers are never blocked.
-CREATE FUNCTION touchpoint_internal.refresh_view(view_name pg_catalog.regclass)
-RETURNS pg_catalog.text
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) view_name) THEN
-        EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', view_name);
-        RETURN 'concurrently';
-    END IF;
-    EXECUTE pg_catalog.format('REFRESH MATERIALIZED VIEW %s', view_name);
-    RETURN 'plain';
-END
-$$;
-
 -- Refuse custom-model weights that do not leave exactly 10 to the middle.
 CREATE FUNCTION touchpoint_internal.check_custom_model()
 RETURNS void
@@ -43,7 +26,7 @@ $$;
 
 /*
  * Only a role with the privileges of the stored relations' owner may refresh
- * them (REFRESH MATERIALIZED VIEW requires ownership).  Say so, and what to
+ * them (the owner may write them; others are granted at most SELECT).  Say so, and what to
  * do, before anything fails deep inside with a bare "permission denied".
  */
 CREATE FUNCTION touchpoint_internal.check_refresh_privilege()
@@ -67,70 +50,99 @@ END
 $$;
 
 /*
- * Say what refresh() cannot see, before it publishes (docs/spec.md §7): in
- * 1.4 as built so far it reads touchpoint's own tables, not the sources
- * registered with use_source, and a refresh of empty inputs makes nothing.
- * Warnings, not errors: the refresh itself is still right for its tables.
+ * Say when there is nothing to build from (docs/spec.md §7: a refresh whose
+ * inputs are all empty says so): the registered sessions, tasks, form fills
+ * and chats.  A warning, not an error: an empty result is then right.
  */
-CREATE FUNCTION touchpoint_internal.warn_unread_inputs()
+CREATE FUNCTION touchpoint_internal.warn_empty_inputs()
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    registered pg_catalog.text;
+    kind pg_catalog.text;
+    rel pg_catalog.regclass;
+    found_rows bool;
+    names pg_catalog.text[] := '{}';
 BEGIN
-    SELECT pg_catalog.string_agg(r.kind OPERATOR(pg_catalog.||) ' = ' OPERATOR(pg_catalog.||) r.relation, ', ' ORDER BY r.kind)
-    INTO registered FROM touchpoint_internal.source_registry r;
-    IF registered IS NOT NULL THEN
-        RAISE WARNING 'refresh() reads touchpoint''s own tables, not the registered sources (%)', registered
-            USING DETAIL = 'In this version only merge_calls, explain_calls and explain_call read the sources registered with touchpoint.use_source.',
-                  HINT = 'Load touchpoint''s tables from your views (README: Loading and keeping in sync), or call merge_calls() and explain_calls() for the calls.';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.sessions) AND NOT EXISTS (SELECT 1 FROM @extschema@.tasks)
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.form_submits) AND NOT EXISTS (SELECT 1 FROM @extschema@.chats) THEN
-        RAISE WARNING 'touchpoint''s input tables are all empty: refresh() makes no touchpoints'
-            USING DETAIL = 'touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits and touchpoint.chats have no rows.',
-                  HINT = 'Load them with INSERT or COPY (README: Loading and keeping in sync), then run SELECT touchpoint.refresh(); again.';
-    END IF;
+    FOREACH kind IN ARRAY ARRAY['sessions', 'tasks', 'form_submits', 'chats'] LOOP
+        rel := touchpoint_internal.source(kind);
+        EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', rel) INTO found_rows;
+        IF found_rows THEN
+            RETURN;
+        END IF;
+        names := names OPERATOR(pg_catalog.||) rel::pg_catalog.text;
+    END LOOP;
+    RAISE WARNING 'the inputs are all empty: refresh() makes no touchpoints'
+        USING DETAIL = pg_catalog.format('%s have no rows.', pg_catalog.array_to_string(names, ', ')),
+              HINT = 'Load touchpoint''s tables with INSERT or COPY, or register your own with touchpoint.use_source (README: Adopting it with your own data), then run SELECT touchpoint.refresh(); again.';
 END
 $$;
 
--- refresh(): the touchpoints, then the opportunities' credit; says what it did.
+/*
+ * refresh(full): the pipeline's stages in order: placements and journeys (one
+ * pass in C, written to touchpoints), then credit, each a DELETE and an
+ * INSERT in this transaction, so readers never wait and see everything
+ * before or everything after.  EXCLUSIVE locks on
+ * the stage tables (which SELECT's ACCESS SHARE does not conflict with) make
+ * two refreshes wait for each other; the one that waited then reads what the
+ * first committed.  Until refresh can be incremental, every refresh is full.
+ */
 CREATE FUNCTION @extschema@.refresh(
+    "full" pg_catalog.bool DEFAULT false,
     OUT mode pg_catalog.text,
     OUT touchpoints pg_catalog.int8,
     OUT opportunity_touchpoints pg_catalog.int8,
-    OUT duration pg_catalog.interval)
+    OUT duration pg_catalog.interval,
+    OUT touchpoints_duration pg_catalog.interval,
+    OUT credits_duration pg_catalog.interval)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
+    step timestamptz;
     caller_work_mem text := pg_catalog.current_setting('work_mem');
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
+    PERFORM touchpoint_internal.check_custom_model();
+    PERFORM touchpoint_internal.check_sources();
+    PERFORM touchpoint_internal.warn_empty_inputs();
+    LOCK TABLE @extschema@.touchpoints, @extschema@.opportunity_touchpoints IN EXCLUSIVE MODE;
     /*
-     * The refresh sorts and compares a few hundred thousand wide rows; below
-     * 64MB of work_mem those sorts and the CONCURRENTLY comparison spill to
-     * disk.  Raised while refresh() runs, only when lower (never lowered).
+     * The refresh sorts a few hundred thousand wide rows; below 64MB of
+     * work_mem those sorts spill to disk.  Raised while refresh() runs, only
+     * when lower (never lowered).
      */
     IF pg_catalog.pg_size_bytes(caller_work_mem) OPERATOR(pg_catalog.<) 67108864 THEN  -- 64MB
         PERFORM pg_catalog.set_config('work_mem', '64MB', true);
     END IF;
-    PERFORM touchpoint_internal.check_custom_model();
-    PERFORM touchpoint_internal.warn_unread_inputs();
-    mode := touchpoint_internal.refresh_view('@extschema@.touchpoints');
-    PERFORM touchpoint_internal.refresh_view('@extschema@.opportunity_touchpoints');
-    SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
-    SELECT pg_catalog.count(*) INTO opportunity_touchpoints FROM @extschema@.opportunity_touchpoints;
+    mode := 'full';
+    step := pg_catalog.clock_timestamp();
+    touchpoints := touchpoint_internal.build_touchpoints(NULL);
+    /*
+     * ANALYZE the table just filled before credit reads it: it is otherwise
+     * planned on the statistics of what the table held before (none after
+     * CREATE EXTENSION or a restore: 1-row estimates, nested loops over
+     * hundreds of thousands of rows).  ANALYZE takes SHARE UPDATE EXCLUSIVE,
+     * which readers never wait for, and sees this transaction's rows.  Only
+     * the owner may: for another caller it is skipped (autovacuum catches up).
+     */
+    IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                               WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass), 'USAGE') THEN
+        ANALYZE @extschema@.touchpoints;
+    END IF;
+    touchpoints_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
+    step := pg_catalog.clock_timestamp();
+    opportunity_touchpoints := touchpoint_internal.build_credits(NULL);
+    credits_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
     PERFORM pg_catalog.set_config('work_mem', caller_work_mem, true);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.refresh() IS
-'refresh touchpoint.touchpoints and touchpoint.opportunity_touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
+COMMENT ON FUNCTION @extschema@.refresh(pg_catalog.bool) IS
+'rebuild the pipeline: touchpoints (placements and journeys), opportunity_touchpoints (credit); readers never wait; returns mode, rows and durations per stage';
 
 /*
  * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this

@@ -98,6 +98,19 @@ BEGIN
             ('touchpoints', 'is_first_touch', 'the journey''s first touchpoint (FT)'),
             ('touchpoints', 'is_lead_creation', 'the journey''s first conversion touchpoint (LC)'),
             ('touchpoints', 'session_conversions', 'conversion events in the touchpoint''s session, the first included'),
+            -- pipeline stage 1 (docs/pipeline.md)
+            ('placements', 'bizible_key', 'the stage''s key: the event''s normalised BizibleId (NULL when it has none)'),
+            ('placements', 'source_kind', 'the kind of event: form, chat or call'),
+            ('placements', 'source_id', 'the id of the event: the form fill, chat or task id'),
+            ('placements', 'journey_id', 'the event''s journey: its person, else the person the earliest event of its BizibleId names, else anon:<bizible_key>'),
+            ('placements', 'person_id', 'the journey''s person: the event''s own, else the one the earliest event of its BizibleId names'),
+            ('placements', 'session_id', 'the session the event belongs to (its own session_id, else the window rule''s); NULL: none'),
+            ('placements', 'touchpoint_date', 'when the event happened'),
+            ('placements', 'session_rank', 'the event''s rank among its session''s events (time, form, chat, call, id); 1 makes the touchpoint'),
+            ('placements', 'session_conversions', 'conversion events in the event''s session (1 without a session)'),
+            ('placements', 'is_touchpoint', 'the event makes a conversion touchpoint (first of its session, or without a session)'),
+            ('placements', 'key_first_session_id', 'the earliest session of the event''s BizibleId: the journey''s first-touch visit candidate'),
+            ('placements', 'key_first_started_at', 'when that earliest session started'),
             -- attribution (docs/spec.md §6)
             ('*', 'opportunity_id', 'the opportunity credited'),
             ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
@@ -155,12 +168,24 @@ COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
 'touchpoint.channel_rules as the array classify_channel takes, in priority order';
 COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
 'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
-COMMENT ON FUNCTION touchpoint_internal.refresh_view(pg_catalog.regclass) IS
-'refresh one stored relation: plain the first time, CONCURRENTLY once populated';
+COMMENT ON FUNCTION touchpoint_internal.key_filter(pg_catalog.text) IS
+'SQL text: expr is one of the keys in $1 (all when $1 is NULL), for the stage builders';
+COMMENT ON FUNCTION touchpoint_internal.read_conversion_events() IS
+'the registered tasks, form fills and chats with a BizibleId, shaped as the engine reads tasks (kind-prefixed ids)';
+COMMENT ON FUNCTION touchpoint_internal.read_keyless_events() IS
+'the registered form fills and chats without a BizibleId, with the session each names';
+COMMENT ON FUNCTION touchpoint_internal.pipeline_touchpoints(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.text[]) IS
+'pipeline stages 1 and 2 in C: the touchpoints rows of these events (keys: of these BizibleIds only)';
+COMMENT ON FUNCTION touchpoint_internal.pipeline_placements(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.text[]) IS
+'pipeline stage 1 in C: every conversion event with its session, journey and rank (the placements view)';
+COMMENT ON FUNCTION touchpoint_internal.build_touchpoints(pg_catalog.text[]) IS
+'pipeline stages 1 and 2: delete and insert again the touchpoints of the journeys of these normalised BizibleIds (NULL: all)';
+COMMENT ON FUNCTION touchpoint_internal.build_credits(pg_catalog.text[]) IS
+'pipeline stage 3: delete and insert again the credit of these opportunities (NULL: all)';
 COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
 'refuse custom_model weights that do not sum to 90';
-COMMENT ON FUNCTION touchpoint_internal.warn_unread_inputs() IS
-'warn when refresh() will not read the registered sources, and when its inputs are all empty';
+COMMENT ON FUNCTION touchpoint_internal.warn_empty_inputs() IS
+'warn when the registered sessions, tasks, form fills and chats are all empty';
 COMMENT ON FUNCTION touchpoint_internal.check_refresh_privilege() IS
 'refuse, with what to do, a role that cannot refresh the stored relations';
 COMMENT ON FUNCTION touchpoint_internal.refresh_job_name(pg_catalog.bool) IS
@@ -179,5 +204,5 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
-GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report
-    TO touchpoint_reader;
+GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints,
+    @extschema@.channel_report TO touchpoint_reader;

@@ -3,12 +3,14 @@
 # the same result, and against the floor (reading the same columns once), on
 # the same generated data in the same run.  Prints medians and ratios.
 #
-#   bash test/bench/run.sh [--sessions N] [--visitors N] [--tasks N] [--in-window F]
+#   bash test/bench/run.sh [--sessions N] [--visitors N] [--tasks N] [--forms N] [--chats N] [--in-window F]
 #                          [--reps N] [--sweep] [--no-plain] [--no-refresh] [--seed F] [--keep]
 #
 #   --sweep     also time every tasks:sessions ratio from 1:10000 to 1:2
 #   --no-plain  skip the plain-SQL formulations (for very large runs)
-#   --no-refresh  skip refresh() (for very large runs)
+#   --no-refresh  skip refresh() (for very large runs); otherwise --forms form fills
+#               and --chats chats are added and a full refresh() is timed against
+#               merge_calls over the same events, with its share per stage
 # Uses its own throwaway cluster (port 54340, shared_buffers=$TP_BENCH_SHARED_BUFFERS,
 # default 4GB; otherwise default settings) and stops it at the end unless --keep.
 # Needs only PostgreSQL's own tools (psql), bash and awk.
@@ -16,13 +18,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
-SESSIONS=2000000 VISITORS=500000 TASKS=200000 IN_WINDOW=0.8 REPS=5 SEED=0.42
+SESSIONS=2000000 VISITORS=500000 TASKS=200000 FORMS=100000 CHATS=50000 IN_WINDOW=0.8 REPS=5 SEED=0.42
 SWEEP=0 PLAIN=1 REFRESH=1 KEEP=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --sessions) SESSIONS=$2; shift 2 ;;
         --visitors) VISITORS=$2; shift 2 ;;
         --tasks) TASKS=$2; shift 2 ;;
+        --forms) FORMS=$2; shift 2 ;;
+        --chats) CHATS=$2; shift 2 ;;
         --in-window) IN_WINDOW=$2; shift 2 ;;
         --reps) REPS=$2; shift 2 ;;
         --seed) SEED=$2; shift 2 ;;
@@ -39,12 +43,12 @@ make -s >/dev/null && make -s install >/dev/null
 
 DIR=${TP_BENCH_DIR:-/tmp/touchpoint-bench}
 if [ ! -f "$DIR/data/PG_VERSION" ]; then
-    bash test/scripts/cluster.sh start "$DIR" 54340 >/dev/null
+    bash test/scripts/cluster.sh start "$DIR" ${TP_BENCH_PORT:-54340} >/dev/null
     bash test/scripts/cluster.sh stop "$DIR"
     echo "shared_buffers = '${TP_BENCH_SHARED_BUFFERS:-4GB}'" >>"$DIR/data/postgresql.conf"
 fi
 bash test/scripts/cluster.sh stop "$DIR"    # a cluster left running by --keep
-eval "$(bash test/scripts/cluster.sh start "$DIR" 54340)"
+eval "$(bash test/scripts/cluster.sh start "$DIR" ${TP_BENCH_PORT:-54340})"
 [ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS touchpoint_bench" -c "CREATE DATABASE touchpoint_bench"
@@ -168,9 +172,57 @@ e=$(median_ms 21 "SELECT * FROM touchpoint.explain_call('$task')")
 echo "explain_call('$task'): median $e ms over 21 runs"
 echo "peak memory of the backend during merge_calls: $(peak_memory_mb "${QUERY[merge_calls]}") MB anonymous (RssAnon); idle backend: $(peak_memory_mb "SELECT 1") MB"
 if [ $REFRESH = 1 ]; then
+    # The pipeline (docs/pipeline.md) also places form fills and chats: add
+    # $FORMS form fills and $CHATS chats in visitors' sessions (a third naming
+    # their session_id, the rest placed by the window rule), then time a full
+    # refresh() against the one merge_calls pass over the same events.
+    "${PSQL[@]}" -c "SELECT setseed($SEED)" -c "
+        INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url)
+        SELECT 'form-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
+               s.started_at + interval '4 minutes', 'https://www.example.com/demo'
+        FROM touchpoint.sessions s WHERE random() < $FORMS::float8 / $SESSIONS;
+        INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at)
+        SELECT 'chat-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
+               s.started_at + interval '7 minutes'
+        FROM touchpoint.sessions s WHERE random() < $CHATS::float8 / $SESSIONS;
+        ANALYZE touchpoint.form_submits; ANALYZE touchpoint.chats; CHECKPOINT;"
+    events=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.tasks) || ' calls, ' || (SELECT count(*) FROM touchpoint.form_submits) || ' form fills, ' || (SELECT count(*) FROM touchpoint.chats) || ' chats'")
+    echo
+    echo "== refresh() (full rebuild of the pipeline) against merge_calls, $events"
+    MERGE_EVENTS="SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.conversion_events')"
+    PIPE_ARGS="touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events', 'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL"
+    REFRESH_SQL="SELECT round(extract(epoch FROM duration) * 1000), round(extract(epoch FROM touchpoints_duration) * 1000),
+                        round(extract(epoch FROM credits_duration) * 1000), touchpoints, opportunity_touchpoints FROM touchpoint.refresh()"
     r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh()")
-    r2=$(median_ms 3 "SELECT * FROM touchpoint.refresh()")
-    echo "refresh(): first (plain) $r1 ms; concurrent median $r2 ms = $(awk -v a="$r2" -v b="$m" 'BEGIN {printf "%.2f", a/b}')x merge_calls"
+    # Interleaved: each round times merge_calls, then a refresh after an
+    # (untimed) VACUUM of the stored tables, as autovacuum leaves them between
+    # scheduled refreshes, then a refresh right after it (the dead rows of the
+    # one before still in the table and its index).  Ratios are per round.
+    rounds=$(for _ in $(seq 1 "$REPS"); do
+        m1=$(median_ms 1 "SELECT count(*) FROM ($MERGE_EVENTS) x")
+        "${PSQL[@]}" -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints"
+        read -r rt rj rc nt no < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
+        read -r bt _ < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
+        echo "$m1 $rt $rj $rc $nt $no $bt"
+    done)
+    med() { echo "$rounds" | awk -v c="$1" '{print $c}' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+    ratio_med() { echo "$rounds" | awk -v c="$1" '{printf "%.4f\n", $c / $1}' | sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+    me=$(med 1); rt=$(med 2); rj=$(med 3); rc=$(med 4); nt=$(med 5); no=$(med 6); bt=$(med 7)
+    # what the refresh's C pass costs without writing, and stage 1 alone
+    pc=$(median_ms "$REPS" "SELECT count(*) FROM touchpoint_internal.pipeline_touchpoints($PIPE_ARGS)")
+    p1=$(median_ms "$REPS" "SELECT count(*) FROM touchpoint.placements")
+    np=$(count_of "SELECT * FROM touchpoint.placements")
+    pct() { awk -v a="$1" -v b="$rt" 'BEGIN {printf "%.0f%%", 100 * a / b}'; }
+    x() { awk -v a="$1" -v b="$me" 'BEGIN {printf "%.2f", a/b}'; }
+    row "merge_calls over every event" "$(count_of "$MERGE_EVENTS")" "$me" "1.00" "-"
+    row "refresh(), full, after VACUUM" "$nt" "$rt" "$(ratio_med 2)" "median of per-round ratios; first run $r1 ms"
+    row "  stages 1+2: C pass + write" "$nt" "$rj" "$(ratio_med 3)" "$(pct "$rj") of refresh"
+    row "  stage 3 credit" "$no" "$rc" "$(ratio_med 4)" "$(pct "$rc") of refresh"
+    row "refresh(), full, back to back" "$nt" "$bt" "$(ratio_med 7)" "the previous refresh's dead rows not yet vacuumed"
+    row "stages 1+2 computed, not written" "$nt" "$pc" "$(x "$pc")" "pipeline_touchpoints() alone"
+    row "stage 1 alone (placements view)" "$np" "$p1" "$(x "$p1")" "pipeline_placements() alone"
+    echo "refresh() takes $(ratio_med 2)x merge_calls over the same events after VACUUM, $(ratio_med 7)x back to back (target: at most 3x)"
+    echo "peak memory of the backend during refresh(): $(peak_memory_mb "SELECT * FROM touchpoint.refresh()") MB anonymous (RssAnon)"
     "${PSQL[@]}" -c "CHECKPOINT"
 fi
 

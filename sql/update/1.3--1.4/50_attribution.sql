@@ -1,0 +1,1 @@
+../../src/50_attribution.sql

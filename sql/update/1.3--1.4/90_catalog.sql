@@ -1,0 +1,1 @@
+../../src/90_catalog.sql

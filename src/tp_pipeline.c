@@ -1,0 +1,643 @@
+/*
+ * tp_pipeline.c
+ *		The pipeline's stages 1 and 2 as SQL-callable functions
+ *		(docs/pipeline.md): touchpoint_internal.pipeline_touchpoints() and
+ *		touchpoint_internal.pipeline_placements().
+ *
+ * One pass of the engine's one-pass strategy (tp_scan.c) places every
+ * conversion event that has no session of its own (calls, and form fills
+ * and chats without session_id) and, in the same read of the sessions,
+ * finds each of their BizibleIds' earliest session; the events that name
+ * their session come from a second, small query.  Stage 2 (tp_journey.c)
+ * then stitches journeys, ranks sessions, makes first-touch visits and
+ * positions, in memory, and the rows go out in a tuplestore.  Everything is
+ * read through SPI or the caller's snapshot, as the caller.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
+#include "utils/fmgroids.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "touchpoint.h"
+#include "tp_compat.h"
+#include "tp_journey.h"
+#include "tp_rules.h"
+
+TP_FUNCTION_INFO(tp_pipeline_touchpoints);
+TP_FUNCTION_INFO(tp_pipeline_placements);
+
+#define TOUCHPOINT_COLS 23
+#define PLACEMENT_COLS 12
+
+/* What the pass collects. */
+typedef struct Collector
+{
+	MemoryContext ctx;			/* everything collected lives here */
+	/* keys: only the events of these BizibleIds (sorted), and keyless ones if with_null */
+	bool		filter;
+	char	  **keys;
+	int			nkeys;
+	bool		with_null;
+	TpJourneys	j;
+	int			events_cap;
+	int			firsts_cap;
+} Collector;
+
+static TpEvent *
+new_event(Collector *c)
+{
+	if (c->j.nevents == c->events_cap)
+	{
+		c->events_cap = Max(1024, c->events_cap * 2);
+		c->j.events = c->j.events == NULL ?
+			MemoryContextAllocExtended(c->ctx, sizeof(TpEvent) * c->events_cap, MCXT_ALLOC_HUGE) :
+			repalloc_huge(c->j.events, sizeof(TpEvent) * c->events_cap);
+	}
+	memset(&c->j.events[c->j.nevents], 0, sizeof(TpEvent));
+	return &c->j.events[c->j.nevents++];
+}
+
+/* s trimmed of spaces (SQL's btrim(s)), as a text string; NULL when blank. */
+static const char *
+trimmed_spaces(const char *s)
+{
+	size_t		len;
+	size_t		start = 0;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	while (start < len && s[start] == ' ')
+		start++;
+	while (len > start && s[len - 1] == ' ')
+		len--;
+	if (len == start)
+		return NULL;
+	if (start == 0 && s[len] == '\0')
+		return s;				/* already a text string of the engine's */
+	return tp_journey_string(s + start, len - start);
+}
+
+/* A task type trimmed of white space (as the engine reads it), NULL when blank. */
+static const char *
+trimmed_type(const char *s)
+{
+	size_t		start;
+	size_t		n;
+
+	if (s == NULL)
+		return NULL;
+	n = tp_trim_extent(s, strlen(s), &start);
+	return n == 0 ? NULL : tp_journey_string(s + start, n);
+}
+
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The keys argument: which events to keep (all when NULL). */
+static void
+set_key_filter(Collector *c, ArrayType *keys)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	c->filter = true;
+	deconstruct_array(keys, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	c->keys = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			c->with_null = true;
+		else
+			c->keys[c->nkeys++] = TextDatumGetCString(elems[i]);
+	}
+	qsort(c->keys, c->nkeys, sizeof(char *), cmp_cstring);
+}
+
+static bool
+key_wanted(const Collector *c, const char *key)
+{
+	if (!c->filter)
+		return true;
+	if (key == NULL)
+		return c->with_null;
+	return bsearch(&key, c->keys, c->nkeys, sizeof(char *), cmp_cstring) != NULL;
+}
+
+/* The engine's emit: a call, form fill or chat placed (or not) in a session. */
+static void
+collect_event(TpRun *run, const TpTaskRow *task, TpTaskStatus status,
+			  const TpLoadedGroup *g, int idx)
+{
+	Collector  *c = (Collector *) run->emit_state;
+	TpEvent    *e;
+	const char *id = task->task_id;
+
+	MemoryContext oldcxt;
+
+	if ((status != TP_STATUS_MERGED && status != TP_STATUS_NO_SESSIONS &&
+		 status != TP_STATUS_OUTSIDE_WINDOW) || !key_wanted(c, task->bizible_key))
+		return;
+	oldcxt = MemoryContextSwitchTo(c->ctx);
+	e = new_event(c);
+	/* the events relation prefixes each id with its kind: call:, form:, chat: */
+	e->kind = strncmp(id, "form:", 5) == 0 ? TP_KIND_FORM :
+		strncmp(id, "chat:", 5) == 0 ? TP_KIND_CHAT : TP_KIND_CALL;
+	e->touchpoint_id = id;
+	e->source_id = tp_journey_string(id + 5, strlen(id + 5));
+	e->key = task->bizible_key;
+	e->key_first = run->current_first;
+	e->own_person = trimmed_spaces(task->person_id);
+	e->at = task->occurred_at;
+	/* the call's own type, or the form's URL, rides in subject */
+	if (e->kind == TP_KIND_CALL)
+		e->call_type = trimmed_type(task->subject);
+	else if (e->kind == TP_KIND_FORM)
+		e->form_url = task->subject;
+	if (e->kind != TP_KIND_CALL && task->phone != NULL)
+	{
+		/* a form fill or chat that names its session (carried in phone) takes it */
+		TpSession	named;
+		TpSessionData *data;
+
+		if (TpNamedSession(run, task->phone, &named, &data))
+		{
+			e->session.session_id = named.session_id;
+			e->session.started_at = named.started_at;
+			e->session.web = data->web;
+		}
+	}
+	else if (status == TP_STATUS_MERGED)
+	{
+		e->session.session_id = g->sessions[idx].session_id;
+		e->session.started_at = g->sessions[idx].started_at;
+		e->session.web = g->data[idx].web;
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* The engine's report of a called BizibleId's earliest session. */
+static int
+collect_first(TpRun *run, const char *key, const TpLoadedGroup *g)
+{
+	Collector  *c = (Collector *) run->emit_state;
+	TpKeyFirst *f;
+
+	if (c->j.nfirsts == c->firsts_cap)
+	{
+		c->firsts_cap = Max(1024, c->firsts_cap * 2);
+		c->j.firsts = c->j.firsts == NULL ?
+			MemoryContextAllocExtended(c->ctx, sizeof(TpKeyFirst) * c->firsts_cap, MCXT_ALLOC_HUGE) :
+			repalloc_huge(c->j.firsts, sizeof(TpKeyFirst) * c->firsts_cap);
+	}
+	f = &c->j.firsts[c->j.nfirsts++];
+	f->key = key;
+	f->session.session_id = g->sessions[0].session_id;
+	f->session.started_at = g->sessions[0].started_at;
+	f->session.web = g->data[0].web;
+	return c->j.nfirsts - 1;
+}
+
+/* A text column of an SPI row as a text string, or NULL. */
+static char *
+spi_string(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	text	   *t;
+
+	if (isnull)
+		return NULL;
+	t = DatumGetTextPP(d);
+	return tp_journey_string(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/*
+ * The form fills and chats without BizibleId (the engine cannot place them:
+ * each is a touchpoint of its own, in the session it names, if any), from
+ * the relation named: source_kind, source_id, person_id, occurred_at,
+ * form_url, session_id.  Read before the pass, which finds the sessions
+ * they name; returns those ids.
+ */
+static const char **
+collect_keyless(Collector *c, Oid keyless_relid, int *nnamed)
+{
+	StringInfoData q;
+	TpStream	stream;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	const char **named = NULL;
+	int			cap = 0;
+
+	*nnamed = 0;
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT source_kind, source_id, person_id, occurred_at, form_url, session_id FROM %s",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(keyless_relid)),
+												get_rel_name(keyless_relid)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "touchpoint: SPI_connect failed");
+	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
+	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
+	{
+		MemoryContext oldcxt;
+		TpEvent    *e;
+		char	   *kind;
+		char	   *id;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!key_wanted(c, NULL))
+			continue;
+		oldcxt = MemoryContextSwitchTo(c->ctx);
+		e = new_event(c);
+		kind = spi_string(tup, desc, 1);
+		e->kind = strcmp(kind, "form") == 0 ? TP_KIND_FORM : TP_KIND_CHAT;
+		e->key_first = -1;
+		e->source_id = spi_string(tup, desc, 2);
+		id = psprintf("%s:%s", kind, e->source_id);
+		e->touchpoint_id = tp_journey_string(id, strlen(id));
+		e->own_person = trimmed_spaces(spi_string(tup, desc, 3));
+		e->at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s %s has no time", e->kind == TP_KIND_FORM ? "form fill" : "chat",
+							quote_literal_cstr(e->source_id)),
+					 errhint("Every form fill needs submitted_at and every chat started_at.")));
+		e->form_url = spi_string(tup, desc, 5);
+		/* the session it names, looked up after the pass */
+		e->session.session_id = spi_string(tup, desc, 6);
+		if (e->session.session_id != NULL)
+		{
+			if (*nnamed == cap)
+			{
+				cap = Max(64, cap * 2);
+				named = named == NULL ? palloc(sizeof(char *) * cap) :
+					repalloc_huge(named, sizeof(char *) * cap);
+			}
+			named[(*nnamed)++] = e->session.session_id;
+		}
+		MemoryContextSwitchTo(oldcxt);
+	}
+	TpStreamClose(&stream);
+	SPI_finish();
+	return named;
+}
+
+/* After the pass: the key-less events take the sessions they name, if they exist. */
+static void
+resolve_keyless(Collector *c, const TpRun *run, int from, int to)
+{
+	int			i;
+
+	for (i = from; i < to; i++)
+	{
+		TpEvent    *e = &c->j.events[i];
+		TpSession	named;
+		TpSessionData *data;
+
+		if (e->session.session_id == NULL)
+			continue;
+		if (TpNamedSession(run, e->session.session_id, &named, &data))
+		{
+			e->session.session_id = named.session_id;
+			e->session.started_at = named.started_at;
+			e->session.web = data->web;
+		}
+		else
+			e->session.session_id = NULL;	/* an unknown session: none */
+	}
+}
+
+/* Channel rules, parsed once per call. */
+typedef struct Rules
+{
+	int			nrules;
+	char	  **cells;
+	int		   *lens;
+} Rules;
+
+static inline bool
+has_text(const char *s)
+{
+	if (s == NULL)
+		return false;
+	for (; *s; s++)
+		if (*s != ' ')
+			return true;
+	return false;
+}
+
+/*
+ * A session's channel and subchannel (docs/spec.md §6): its own channel
+ * when not blank; else the first channel rule that matches its medium,
+ * source, campaign, landing page and referrer; else Other when it has
+ * tracking data, Direct when not.  A touchpoint without session: Offline.
+ */
+static void
+channel_of(const Rules *rules, char *const *web, const char **channel, const char **subchannel)
+{
+	static const int conditions[5] = {
+		TP_WEB_MEDIUM, TP_WEB_SOURCE, TP_WEB_CAMPAIGN, TP_WEB_LANDING_PAGE, TP_WEB_REFERRER_PAGE
+	};
+	const char *values[5];
+	int			lens[5];
+	int			r;
+	int			i;
+
+	if (web == NULL)
+	{
+		*channel = "Offline";
+		*subchannel = NULL;
+		return;
+	}
+	if (has_text(web[TP_WEB_CHANNEL]))
+	{
+		*channel = web[TP_WEB_CHANNEL];
+		*subchannel = web[TP_WEB_SUBCHANNEL];
+		return;
+	}
+	for (i = 0; i < 5; i++)
+	{
+		values[i] = web[conditions[i]];
+		lens[i] = values[i] ? strlen(values[i]) : 0;
+	}
+	r = tp_rules_first_match(rules->cells, rules->lens, rules->nrules, TP_RULE_WIDTH,
+							 TP_RULE_FIRST_CONDITION, values, lens);
+	*subchannel = r >= 0 ? rules->cells[r * TP_RULE_WIDTH + TP_RULE_SUBCHANNEL] : NULL;
+	*channel = r >= 0 ? rules->cells[r * TP_RULE_WIDTH + TP_RULE_CHANNEL] : NULL;
+	if (*channel == NULL)
+		*channel = (has_text(web[TP_WEB_MEDIUM]) || has_text(web[TP_WEB_SOURCE]) ||
+					has_text(web[TP_WEB_CAMPAIGN]) || has_text(web[TP_WEB_REFERRER_PAGE])) ?
+			"Other" : "Direct";
+}
+
+/* A text string (or a plain C string, copied) as a Datum. */
+static inline Datum
+out_text(const char *s, bool text_string, bool *isnull)
+{
+	*isnull = (s == NULL);
+	if (s == NULL)
+		return (Datum) 0;
+	return text_string ? TpTextStringDatum(s) : CStringGetTextDatum(s);
+}
+
+/* The schema of the touchpoint extension (PostgreSQL 15 exports no lookup). */
+static Oid
+extension_schema(void)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("touchpoint"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		elog(ERROR, "touchpoint: the extension is not installed in this database");
+	return nsp;
+}
+
+/* Run stages 1 and 2 from the function's arguments into c. */
+static void
+run_stages(FunctionCallInfo fcinfo, Collector *c, Rules *rules, MemoryContext keep_ctx)
+{
+	/* bizible_key() lives in the extension's schema, not touchpoint_internal */
+	char	   *schema = get_namespace_name(extension_schema());
+	TpRun		run;
+	int			i;
+
+	for (i = 0; i < 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the pipeline's relations must not be NULL")));
+	memset(&run, 0, sizeof(run));
+	TpCheckSettings();
+	run.key_function = psprintf("%s.bizible_key", quote_identifier(schema));
+	run.window = TpResolveWindow(PG_ARGISNULL(4) ? NULL : PG_GETARG_INTERVAL_P(4));
+	run.anchor = (TpWindowAnchor) tp_window_anchor;
+	run.strategy = tp_merge_strategy == TP_STRATEGY_SCAN_SPI ? TP_STRATEGY_SCAN_SPI : TP_STRATEGY_SCAN;
+	TpOpenInput(&run.sessions, &tp_session_input, PG_GETARG_DATUM(0), false);
+	TpOpenInput(&run.tasks, &tp_task_input, PG_GETARG_DATUM(1), false);
+	TpCheckColumns(&run.sessions);
+	TpCheckColumns(&run.tasks);
+	run.with_web_data = true;
+	run.skip_unmatchable = true;
+	run.emit = collect_event;
+	run.first_session = collect_first;
+	run.emit_state = c;
+	run.keep_ctx = keep_ctx;
+
+	memset(c, 0, sizeof(Collector));
+	c->ctx = keep_ctx;
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(keep_ctx);
+
+		set_key_filter(c, PG_GETARG_ARRAYTYPE_P(5));
+		MemoryContextSwitchTo(oldcxt);
+	}
+	memset(rules, 0, sizeof(Rules));
+	if (!PG_ARGISNULL(3))
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(keep_ctx);
+
+		TpRulesParse(PG_GETARG_ARRAYTYPE_P(3), &rules->nrules, &rules->cells, &rules->lens);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	{
+		int			nkeyless;
+		int			nnamed;
+
+		run.named_extra = collect_keyless(c, PG_GETARG_OID(2), &nnamed);
+		run.n_named_extra = nnamed;
+		run.phone_names_session = true;
+		nkeyless = c->j.nevents;
+		TpRunMergeScan(&run);
+		resolve_keyless(c, &run, 0, nkeyless);
+	}
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(keep_ctx);
+		tp_build_journeys(&c->j);
+		MemoryContextSwitchTo(oldcxt);
+	}
+}
+
+/* One touchpoints row of a conversion event (visit NULL) or of a visit. */
+static void
+put_touchpoint(ReturnSetInfo *rsinfo, const Rules *rules, const TpEvent *e, const TpVisit *v)
+{
+	Datum		values[TOUCHPOINT_COLS];
+	bool		nulls[TOUCHPOINT_COLS];
+	const TpJourneySession *s = v != NULL ? &v->first->session : &e->session;
+	char	   *const *web = s->session_id != NULL ? s->web : NULL;
+	const char *channel;
+	const char *subchannel;
+	const char *type;
+	const char *medium;
+	bool		type_ours = false;	/* a text string of the inputs, not a literal */
+	bool		medium_ours = true;
+	const char *position;
+	static const char *const kind_names[] = {"visit", "form", "chat", "call"};
+	TpEventKind kind = v != NULL ? TP_KIND_VISIT : e->kind;
+	bool		first_touch = v != NULL ? true : e->is_first_touch;
+	bool		lead_creation = v != NULL ? false : e->is_lead_creation;
+
+	channel_of(rules, web, &channel, &subchannel);
+	medium = web ? web[TP_WEB_MEDIUM] : NULL;
+	switch (kind)
+	{
+		case TP_KIND_VISIT:
+			type = "Web Visit";
+			break;
+		case TP_KIND_FORM:
+			type = "Web Form";
+			break;
+		case TP_KIND_CHAT:
+			type = "Web Chat";
+			break;
+		default:
+			type = e->call_type ? e->call_type : (web ? "Web Visit" : "Phone Call");
+			type_ours = e->call_type != NULL;
+			medium = e->call_type ? e->call_type : (web ? medium : "Phone Call");
+			medium_ours = e->call_type != NULL || web != NULL;
+			break;
+	}
+	position = first_touch ? (lead_creation ? "FT,LC" : "FT") :
+		lead_creation ? "LC" : (v == NULL ? "PostLC" : "");
+
+	memset(nulls, false, sizeof(nulls));
+	values[0] = out_text(v ? v->touchpoint_id : e->touchpoint_id, true, &nulls[0]);
+	values[1] = out_text(v ? v->journey_id : e->journey_id, true, &nulls[1]);
+	values[2] = out_text(v ? v->person_id : e->person_id, true, &nulls[2]);
+	values[3] = out_text(v ? v->first->key : e->key, true, &nulls[3]);
+	values[4] = out_text(s->session_id, true, &nulls[4]);
+	values[5] = CStringGetTextDatum(kind_names[kind]);
+	values[6] = out_text(v ? s->session_id : e->source_id, true, &nulls[6]);
+	values[7] = out_text(type, type_ours, &nulls[7]);
+	values[8] = TimestampTzGetDatum(v ? s->started_at : e->at);
+	values[9] = out_text(channel, web != NULL && channel == web[TP_WEB_CHANNEL], &nulls[9]);
+	values[10] = out_text(subchannel, web != NULL && subchannel == web[TP_WEB_SUBCHANNEL], &nulls[10]);
+	values[11] = out_text(web ? web[TP_WEB_SOURCE] : NULL, true, &nulls[11]);
+	values[12] = out_text(medium, medium_ours, &nulls[12]);
+	values[13] = out_text(web ? web[TP_WEB_CAMPAIGN] : NULL, true, &nulls[13]);
+	values[14] = out_text(web ? web[TP_WEB_AD_CONTENT] : NULL, true, &nulls[14]);
+	values[15] = out_text(web ? web[TP_WEB_KEYWORD] : NULL, true, &nulls[15]);
+	values[16] = out_text(web ? web[TP_WEB_LANDING_PAGE] : NULL, true, &nulls[16]);
+	values[17] = out_text(web ? web[TP_WEB_REFERRER_PAGE] : NULL, true, &nulls[17]);
+	values[18] = out_text(v ? NULL : e->form_url, true, &nulls[18]);
+	values[19] = CStringGetTextDatum(position);
+	values[20] = BoolGetDatum(first_touch);
+	values[21] = BoolGetDatum(lead_creation);
+	values[22] = Int32GetDatum(v ? 0 : e->session_conversions);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * pipeline_touchpoints(sessions, events, named, channel_rules, session_window):
+ * the rows of touchpoint.touchpoints for these events (docs/pipeline.md).
+ */
+Datum
+tp_pipeline_touchpoints(PG_FUNCTION_ARGS)
+{
+	MemoryContext keep_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint pipeline",
+												   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext row_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint pipeline row",
+												  ALLOCSET_DEFAULT_SIZES);
+	ReturnSetInfo *rsinfo;
+	Collector	c;
+	Rules		rules;
+	int			i;
+	run_stages(fcinfo, &c, &rules, keep_ctx);
+	TpInitMaterializedSRF(fcinfo);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	for (i = 0; i < c.j.nvisits + c.j.nevents; i++)
+	{
+		MemoryContext oldcxt;
+
+		if (i >= c.j.nvisits && !c.j.events[i - c.j.nvisits].is_touchpoint)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		oldcxt = MemoryContextSwitchTo(row_ctx);
+		if (i < c.j.nvisits)
+			put_touchpoint(rsinfo, &rules, NULL, &c.j.visits[i]);
+		else
+			put_touchpoint(rsinfo, &rules, &c.j.events[i - c.j.nvisits], NULL);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(row_ctx);
+	}
+	MemoryContextDelete(row_ctx);
+	MemoryContextDelete(keep_ctx);
+	return (Datum) 0;
+}
+
+/*
+ * pipeline_placements(...): stage 1 as a relation, for debugging: every
+ * conversion event with its session, journey, rank in its session and its
+ * BizibleId's earliest session.
+ */
+Datum
+tp_pipeline_placements(PG_FUNCTION_ARGS)
+{
+	MemoryContext keep_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint pipeline",
+												   ALLOCSET_DEFAULT_SIZES);
+	ReturnSetInfo *rsinfo;
+	Collector	c;
+	Rules		rules;
+	int			i;
+	static const char *const kind_names[] = {"visit", "form", "chat", "call"};
+
+	run_stages(fcinfo, &c, &rules, keep_ctx);
+	TpInitMaterializedSRF(fcinfo);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	for (i = 0; i < c.j.nevents; i++)
+	{
+		const TpEvent *e = &c.j.events[i];
+		const TpKeyFirst *f = e->key_first >= 0 ? &c.j.firsts[e->key_first] : NULL;
+		Datum		values[PLACEMENT_COLS];
+		bool		nulls[PLACEMENT_COLS];
+
+		CHECK_FOR_INTERRUPTS();
+		memset(nulls, false, sizeof(nulls));
+		values[0] = out_text(e->key, true, &nulls[0]);
+		values[1] = CStringGetTextDatum(kind_names[e->kind]);
+		values[2] = out_text(e->source_id, true, &nulls[2]);
+		values[3] = out_text(e->journey_id, true, &nulls[3]);
+		values[4] = out_text(e->person_id, true, &nulls[4]);
+		values[5] = out_text(e->session.session_id, true, &nulls[5]);
+		values[6] = TimestampTzGetDatum(e->at);
+		values[7] = Int32GetDatum(e->session_rank);
+		nulls[7] = e->session.session_id == NULL;
+		values[8] = Int32GetDatum(e->session_conversions);
+		values[9] = BoolGetDatum(e->is_touchpoint);
+		values[10] = out_text(f ? f->session.session_id : NULL, true, &nulls[10]);
+		values[11] = TimestampTzGetDatum(f ? f->session.started_at : 0);
+		nulls[11] = f == NULL;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(keep_ctx);
+	return (Datum) 0;
+}
