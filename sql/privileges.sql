@@ -58,6 +58,8 @@ INSERT INTO calls VALUES
     -- the extension's helpers (schema touchpoint_internal)
     ('refresh_view',         'SELECT touchpoint_internal.refresh_view(''touchpoint.touchpoints'')'),
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
+    ('build_credits',        'SELECT touchpoint_internal.build_credits()'),
+    ('source',               'SELECT touchpoint_internal.source(''people'')'),
     ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
     ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
     ('pg_cron_state',        'SELECT * FROM touchpoint_internal.pg_cron_state()'),
@@ -69,9 +71,12 @@ INSERT INTO calls VALUES
     ('channel_rule_matches', 'SELECT touchpoint.channel_rule_matches(''*mail*'', ''email'')'),
     ('classify_channel',     'SELECT touchpoint.classify_channel(ARRAY[[''Email'', NULL, ''email'', NULL, NULL, NULL, NULL]], ''email'', NULL, NULL, NULL, NULL)'),
     ('credit_share',         'SELECT touchpoint_internal.credit_share(30, 90, 3)'),
+    ('builtin_models',       'SELECT touchpoint_internal.builtin_models()'),
+    ('check_position_model', 'SELECT touchpoint_internal.check_position_model(''m'', 22.5, 22.5, 22.5, 22.5, 10)'),
     ('refresh_job_name',     'SELECT touchpoint_internal.refresh_job_name()'),
-    -- a trigger function: only its trigger calls it
-    ('custom_model_upsert',  'SELECT 1 WHERE false');
+    -- trigger functions: only their triggers call them
+    ('custom_model_upsert',  'SELECT 1 WHERE false'),
+    ('position_models_check', 'SELECT 1 WHERE false');
 GRANT SELECT ON calls TO PUBLIC;
 SELECT p.proname AS function_not_covered
 FROM pg_proc p WHERE p.pronamespace IN ('touchpoint'::regnamespace, 'touchpoint_internal'::regnamespace)
@@ -209,6 +214,7 @@ REVOKE USAGE ON SCHEMA touchpoint FROM regress_tp_priv_nobody, regress_tp_priv_e
 DROP ROLE regress_tp_priv_nobody, regress_tp_priv_emea, regress_tp_priv_bi;
 TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpoint.chats,
          touchpoint.people, touchpoint.opportunities;
--- leave the materialized views as a fresh install has them (not populated)
-REFRESH MATERIALIZED VIEW touchpoint.opportunity_touchpoints WITH NO DATA;
+-- leave the stored relations as a fresh install has them (empty, not populated)
+DELETE FROM touchpoint.opportunity_touchpoints;
+DELETE FROM touchpoint_internal.position_credits;
 REFRESH MATERIALIZED VIEW touchpoint.touchpoints WITH NO DATA;

@@ -91,7 +91,7 @@ BEGIN
     END IF;
     PERFORM touchpoint_internal.check_custom_model();
     mode := touchpoint_internal.refresh_view('@extschema@.touchpoints');
-    PERFORM touchpoint_internal.refresh_view('@extschema@.opportunity_touchpoints');
+    PERFORM touchpoint_internal.build_credits();   -- stage 3: every opportunity
     SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
     SELECT pg_catalog.count(*) INTO opportunity_touchpoints FROM @extschema@.opportunity_touchpoints;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
@@ -99,7 +99,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.refresh() IS
-'refresh touchpoint.touchpoints and touchpoint.opportunity_touchpoints (plain the first time, then CONCURRENTLY); returns mode, rows and duration';
+'refresh touchpoint.touchpoints (plain the first time, then CONCURRENTLY) and rebuild the credit (opportunity_touchpoints, credits); returns mode, rows and duration';
 
 /*
  * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this

@@ -96,6 +96,25 @@ BEGIN
             ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
             ('opportunity_touchpoints', 'amount', 'the opportunity''s amount'),
             ('opportunity_touchpoints', 'is_won', 'the opportunity is won (false while open or lost)'),
+            ('position_models', 'model', 'the model''s name, as it appears in credits and revenue_report (not a built-in name)'),
+            ('position_models', 'ft', 'percent for the first touch (FT)'),
+            ('position_models', 'lc', 'percent for the lead creation (LC)'),
+            ('position_models', 'oc', 'percent for the opportunity creation (OC)'),
+            ('position_models', 'closed', 'percent for Closed, or Pending while the opportunity is open'),
+            ('position_models', 'middle', 'percent shared by the middle conversion touchpoints; the five weights sum to 100'),
+            ('credits', 'model', 'the attribution model: a built-in one or a user-defined position model'),
+            ('revenue_report', 'model', 'the attribution model: a built-in one or a user-defined position model'),
+            ('*', 'model_order', 'the model''s place in lists: 1-8 the built-in models in the order of docs/spec.md §6, 9 the user-defined ones'),
+            ('credits', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
+            ('credits', 'amount', 'the opportunity''s amount'),
+            ('credits', 'is_won', 'the opportunity is won (false while open or lost)'),
+            ('credits', 'pct', 'the model''s credit in percent; sums to exactly 100 per opportunity and model'),
+            ('credits', 'revenue', 'amount x pct / 100, not rounded; sums to exactly the amount per opportunity and model'),
+            ('credits', 'cents', 'revenue rounded to cents by largest remainder (ties: the earliest touchpoint); sums to exactly the amount rounded to cents per opportunity and model'),
+            ('revenue_report', 'touchpoints', 'touchpoints of this channel, subchannel, type and source kind'),
+            ('revenue_report', 'opportunities_touched', 'opportunities with at least one of these touchpoints'),
+            ('revenue_report', 'revenue', 'cents of won opportunities credited here by the model (numeric, 2 decimals)'),
+            ('revenue_report', 'pipeline', 'cents of every opportunity (open, won or lost) credited here by the model'),
             ('channel_report', 'touchpoints', 'touchpoints of this channel, subchannel and type'),
             ('channel_report', 'phone_calls', 'of them, touchpoints made by a call task'),
             ('channel_report', 'leads_created', 'of them, lead-creation (LC) touchpoints'),
@@ -107,6 +126,7 @@ BEGIN
             CROSS JOIN (VALUES
                 ('opportunity_touchpoints', '_pct', '<name> credit in percent; sums to exactly 100 per opportunity'),
                 ('opportunity_touchpoints', '_revenue', 'amount x <model>_pct / 100, not rounded; sums to exactly the amount per opportunity'),
+                ('opportunity_touchpoints', '_cents', '<model>_revenue rounded to cents by largest remainder; sums to exactly the amount rounded to cents per opportunity'),
                 ('channel_report', '_revenue', 'revenue of won opportunities credited here by the <name> model'),
                 ('channel_report', '_pipeline', 'amount of every opportunity (open, won or lost) credited here by the <name> model')
             ) AS x(rel, suffix, note)
@@ -136,6 +156,12 @@ COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
 'touchpoint.channel_rules as the array classify_channel takes, in priority order';
 COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
 'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
+COMMENT ON FUNCTION touchpoint_internal.builtin_models() IS
+'the names of the eight built-in models, in the order of docs/spec.md §6';
+COMMENT ON FUNCTION touchpoint_internal.check_position_model(pg_catalog.text, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric) IS
+'refuse a position model with a built-in name, no name, a negative weight or weights that do not sum to 100';
+COMMENT ON FUNCTION touchpoint_internal.position_models_check() IS
+'trigger: check every inserted or updated touchpoint.position_models row';
 COMMENT ON FUNCTION touchpoint_internal.refresh_view(pg_catalog.regclass) IS
 'refresh one stored relation: plain the first time, CONCURRENTLY once populated';
 COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
@@ -158,5 +184,6 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
-GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report
+GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report,
+    @extschema@.credits, @extschema@.revenue_report, touchpoint_internal.position_credits
     TO touchpoint_reader;
