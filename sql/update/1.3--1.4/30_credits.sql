@@ -327,12 +327,14 @@ COMMENT ON VIEW @extschema@.revenue_report IS
  *
  *   opp_tp .. counted   as opportunity_touchpoints_live: positions FT, LC,
  *                       OC, Closed/Pending, the middles and the decay
- *   pos                 one row per (opportunity, touchpoint), computed once,
- *                       read by the built-in models and the position models
+ *   pos                 one row per (opportunity, touchpoint): the middle
+ *                       counts and the decay weight
  *   built-in models     wide: exact share, 10 decimals, remainder to the
- *                       largest share (earliest on ties), then cents
+ *                        largest share (max, then the earliest of those:
+ *                       no sort per model), then cents
  *   position models     long: pos x position_models, the full path formula
- *                       with the model's weights, same rounding, then cents
+ *                       with the model's weights, same rounding, then cents;
+ *                       a second statement, only when there are any
  *   cents               the amount rounded to cents (half away from zero),
  *                       each row's exact cents floored, the missing cents
  *                       one each to the largest remainders (earliest
@@ -345,6 +347,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     written int8;
+    positions text;
     bad record;
 BEGIN
     PERFORM touchpoint_internal.check_custom_model();
@@ -357,7 +360,13 @@ BEGIN
     WHERE opportunities IS NULL OR pc.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
     DELETE FROM @extschema@.opportunity_touchpoints ot
     WHERE opportunities IS NULL OR ot.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
-    EXECUTE pg_catalog.format($q$
+    /*
+     * Two statements over the same positions (the opp_tp .. pos steps): a
+     * shared MATERIALIZED CTE would lose the order by opportunity that the
+     * windows after it reuse (incremental sorts), and the second statement
+     * runs only when there are position models.
+     */
+    positions := pg_catalog.format($q$
 WITH weights AS (
     SELECT pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'FT') AS ft,
            pg_catalog.max(m.weight) FILTER (WHERE m.position OPERATOR(pg_catalog.=) 'LC') AS lc,
@@ -411,7 +420,7 @@ middles AS (
            (z.is_conversion AND NOT (z.rn OPERATOR(pg_catalog.=) 1 OR z.is_lc OR z.is_oc OR z.rn OPERATOR(pg_catalog.=) z.n)) AS f_mid
     FROM positioned z
 ),
-pos AS MATERIALIZED (
+pos AS (
     SELECT m.opportunity_id, m.account_id, m.touchpoint_id, m.journey_id, m.touchpoint_date,
            m.touchpoint_type, m.channel, m.subchannel, m.source_kind, m.amount,
            pg_catalog.round(m.amount, 2) OPERATOR(pg_catalog.*) 100 AS amount_cents, m.closed_at, m.is_won,
@@ -425,7 +434,9 @@ pos AS MATERIALIZED (
                OPERATOR(pg_catalog./) (7 OPERATOR(pg_catalog.*) 86400))) AS decay
     FROM middles m
     WINDOW opp AS (PARTITION BY m.opportunity_id)
-),
+)
+$q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'));
+    EXECUTE positions OPERATOR(pg_catalog.||) $q$,
 shares AS (
     SELECT c.*,
            CASE WHEN c.is_ft THEN 100 ELSE 0 END::pg_catalog.numeric AS ft_raw,
@@ -471,27 +482,42 @@ rounded AS (
            pg_catalog.round(touchpoint_internal.credit_share(s.c_raw, s.c_present, s.n), 10) AS c_r
     FROM shares s
 ),
+maxed AS (
+    SELECT r.*,
+           pg_catalog.max(r.ft_r) OVER opp AS ft_m, pg_catalog.sum(r.ft_r) OVER opp AS ft_s,
+           pg_catalog.max(r.lc_r) OVER opp AS lc_m, pg_catalog.sum(r.lc_r) OVER opp AS lc_s,
+           pg_catalog.max(r.u_r) OVER opp AS u_m, pg_catalog.sum(r.u_r) OVER opp AS u_s,
+           pg_catalog.max(r.w_r) OVER opp AS w_m, pg_catalog.sum(r.w_r) OVER opp AS w_s,
+           pg_catalog.max(r.f_r) OVER opp AS f_m, pg_catalog.sum(r.f_r) OVER opp AS f_s,
+           pg_catalog.max(r.l_r) OVER opp AS l_m, pg_catalog.sum(r.l_r) OVER opp AS l_s,
+           pg_catalog.max(r.t_r) OVER opp AS t_m, pg_catalog.sum(r.t_r) OVER opp AS t_s,
+           pg_catalog.max(r.c_r) OVER opp AS c_m, pg_catalog.sum(r.c_r) OVER opp AS c_s
+    FROM rounded r
+    WINDOW opp AS (PARTITION BY r.opportunity_id)
+),
 fixed AS (
+    -- the rounding remainder goes to the largest share, the earliest on ties
     SELECT r.opportunity_id, r.account_id, r.touchpoint_id, r.journey_id, r.touchpoint_date,
            r.touchpoint_type, r.channel, r.subchannel, r.source_kind, r.amount, r.amount_cents,
            r.closed_at, r.is_won, r.rn, r.is_ft, r.is_lc, r.is_oc, r.is_cl,
-           r.ft_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.ft_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.ft_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS first_touch_pct,
-           r.lc_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.lc_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.lc_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS lead_creation_pct,
-           r.u_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.u_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.u_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS u_shaped_pct,
-           r.w_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.w_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.w_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS w_shaped_pct,
-           r.f_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.f_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.f_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS full_path_pct,
-           r.l_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.l_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.l_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS linear_pct,
-           r.t_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.t_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.t_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS time_decay_pct,
-           r.c_r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY r.opportunity_id ORDER BY r.c_r DESC, r.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(r.c_r) OVER (PARTITION BY r.opportunity_id) ELSE 0 END AS custom_pct
-    FROM rounded r
+           r.ft_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.ft_r OPERATOR(pg_catalog.=) r.ft_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.ft_s ELSE 0 END AS first_touch_pct,
+           r.lc_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.lc_r OPERATOR(pg_catalog.=) r.lc_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.lc_s ELSE 0 END AS lead_creation_pct,
+           r.u_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.u_r OPERATOR(pg_catalog.=) r.u_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.u_s ELSE 0 END AS u_shaped_pct,
+           r.w_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.w_r OPERATOR(pg_catalog.=) r.w_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.w_s ELSE 0 END AS w_shaped_pct,
+           r.f_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.f_r OPERATOR(pg_catalog.=) r.f_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.f_s ELSE 0 END AS full_path_pct,
+           r.l_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.l_r OPERATOR(pg_catalog.=) r.l_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.l_s ELSE 0 END AS linear_pct,
+           r.t_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.t_r OPERATOR(pg_catalog.=) r.t_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.t_s ELSE 0 END AS time_decay_pct,
+           r.c_r OPERATOR(pg_catalog.+) CASE WHEN r.rn OPERATOR(pg_catalog.=) pg_catalog.min(r.rn) FILTER (WHERE r.c_r OPERATOR(pg_catalog.=) r.c_m) OVER opp
+               THEN 100 OPERATOR(pg_catalog.-) r.c_s ELSE 0 END AS custom_pct
+    FROM maxed r
+    WINDOW opp AS (PARTITION BY r.opportunity_id)
 ),
 centsa AS (
     SELECT f.*,
@@ -532,40 +558,6 @@ builtin AS (
            ((a.custom_fl OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY a.opportunity_id ORDER BY a.custom_rem DESC, a.rn)
                 OPERATOR(pg_catalog.<=) (a.amount_cents OPERATOR(pg_catalog.-) pg_catalog.sum(a.custom_fl) OVER (PARTITION BY a.opportunity_id)) THEN 1 ELSE 0 END) OPERATOR(pg_catalog.*) 0.01)::pg_catalog.numeric(38,2) AS custom_cents
     FROM centsa a
-),
--- the user-defined position models: full path with the model's weights
-user_rounded AS (
-    SELECT c.opportunity_id, c.touchpoint_id, c.amount, c.amount_cents, c.rn, pm.model,
-           pg_catalog.round(touchpoint_internal.credit_share(
-               (CASE WHEN c.is_ft THEN pm.ft ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_lc THEN pm.lc ELSE 0 END
-                OPERATOR(pg_catalog.+) CASE WHEN c.is_oc THEN pm.oc ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_cl THEN pm.closed ELSE 0 END)
-                OPERATOR(pg_catalog.+) CASE WHEN c.f_mid THEN pm.middle::pg_catalog.numeric(40,20) OPERATOR(pg_catalog./) c.f_n ELSE 0 END,
-               (pm.ft OPERATOR(pg_catalog.+) pm.closed OPERATOR(pg_catalog.+) CASE WHEN c.lc_rn IS NOT NULL THEN pm.lc ELSE 0 END
-                OPERATOR(pg_catalog.+) CASE WHEN c.oc_rn IS NOT NULL THEN pm.oc ELSE 0 END
-                OPERATOR(pg_catalog.+) CASE WHEN c.f_n OPERATOR(pg_catalog.>) 0 THEN pm.middle ELSE 0 END)::pg_catalog.numeric,
-               c.n), 10) AS r
-    FROM pos c
-    CROSS JOIN @extschema@.position_models pm
-),
-user_fixed AS (
-    SELECT u.*,
-           u.r OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY u.opportunity_id, u.model ORDER BY u.r DESC, u.rn) OPERATOR(pg_catalog.=) 1
-               THEN 100 OPERATOR(pg_catalog.-) pg_catalog.sum(u.r) OVER (PARTITION BY u.opportunity_id, u.model) ELSE 0 END AS pct
-    FROM user_rounded u
-),
-user_centsa AS (
-    SELECT u.*,
-           pg_catalog.floor(u.amount_cents OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01) AS fl,
-           u.amount_cents OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01 OPERATOR(pg_catalog.-) pg_catalog.floor(u.amount_cents OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01) AS rem
-    FROM user_fixed u
-),
-user_insert AS (
-    INSERT INTO touchpoint_internal.position_credits (opportunity_id, touchpoint_id, model, pct, revenue, cents)
-    SELECT u.opportunity_id, u.touchpoint_id, u.model, u.pct, u.amount OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01,
-           ((u.fl OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY u.opportunity_id, u.model ORDER BY u.rem DESC, u.rn)
-                OPERATOR(pg_catalog.<=) (u.amount_cents OPERATOR(pg_catalog.-) pg_catalog.sum(u.fl) OVER (PARTITION BY u.opportunity_id, u.model)) THEN 1 ELSE 0 END)
-            OPERATOR(pg_catalog.*) 0.01)::pg_catalog.numeric(38,2)
-    FROM user_centsa u
 )
 INSERT INTO @extschema@.opportunity_touchpoints (opportunity_id, account_id, touchpoint_id, journey_id,
         touchpoint_date, touchpoint_type, channel, subchannel, source_kind, position, amount, is_won,
@@ -591,9 +583,52 @@ SELECT b.opportunity_id, b.account_id, b.touchpoint_id, b.journey_id, b.touchpoi
        b.amount OPERATOR(pg_catalog.*) b.custom_pct OPERATOR(pg_catalog.*) 0.01,
        b.first_touch_cents, b.lead_creation_cents, b.u_shaped_cents, b.w_shaped_cents, b.full_path_cents, b.linear_cents, b.time_decay_cents, b.custom_cents
 FROM builtin b
-$q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'))
+$q$
     USING opportunities;
     GET DIAGNOSTICS written = ROW_COUNT;
+    IF EXISTS (SELECT 1 FROM @extschema@.position_models) THEN
+        EXECUTE positions OPERATOR(pg_catalog.||) $q$,
+-- the user-defined position models: full path with the model's weights
+user_rounded AS (
+    SELECT c.opportunity_id, c.touchpoint_id, c.amount, c.amount_cents, c.rn, pm.model,
+           pg_catalog.round(touchpoint_internal.credit_share(
+               (CASE WHEN c.is_ft THEN pm.ft ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_lc THEN pm.lc ELSE 0 END
+                OPERATOR(pg_catalog.+) CASE WHEN c.is_oc THEN pm.oc ELSE 0 END OPERATOR(pg_catalog.+) CASE WHEN c.is_cl THEN pm.closed ELSE 0 END)
+                OPERATOR(pg_catalog.+) CASE WHEN c.f_mid THEN pm.middle::pg_catalog.numeric(40,20) OPERATOR(pg_catalog./) c.f_n ELSE 0 END,
+               (pm.ft OPERATOR(pg_catalog.+) pm.closed OPERATOR(pg_catalog.+) CASE WHEN c.lc_rn IS NOT NULL THEN pm.lc ELSE 0 END
+                OPERATOR(pg_catalog.+) CASE WHEN c.oc_rn IS NOT NULL THEN pm.oc ELSE 0 END
+                OPERATOR(pg_catalog.+) CASE WHEN c.f_n OPERATOR(pg_catalog.>) 0 THEN pm.middle ELSE 0 END)::pg_catalog.numeric,
+               c.n), 10) AS r
+    FROM pos c
+    CROSS JOIN @extschema@.position_models pm
+),
+user_maxed AS (
+    SELECT u.*, pg_catalog.max(u.r) OVER w AS m, pg_catalog.sum(u.r) OVER w AS s
+    FROM user_rounded u
+    WINDOW w AS (PARTITION BY u.opportunity_id, u.model)
+),
+user_fixed AS (
+    SELECT u.*,
+           u.r OPERATOR(pg_catalog.+) CASE WHEN u.rn OPERATOR(pg_catalog.=) pg_catalog.min(u.rn) FILTER (WHERE u.r OPERATOR(pg_catalog.=) u.m) OVER w
+               THEN 100 OPERATOR(pg_catalog.-) u.s ELSE 0 END AS pct
+    FROM user_maxed u
+    WINDOW w AS (PARTITION BY u.opportunity_id, u.model)
+),
+user_centsa AS (
+    SELECT u.*,
+           pg_catalog.floor(u.amount_cents OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01) AS fl,
+           u.amount_cents OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01 OPERATOR(pg_catalog.-) pg_catalog.floor(u.amount_cents OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01) AS rem
+    FROM user_fixed u
+)
+    INSERT INTO touchpoint_internal.position_credits (opportunity_id, touchpoint_id, model, pct, revenue, cents)
+    SELECT u.opportunity_id, u.touchpoint_id, u.model, u.pct, u.amount OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01,
+           ((u.fl OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.row_number() OVER (PARTITION BY u.opportunity_id, u.model ORDER BY u.rem DESC, u.rn)
+                OPERATOR(pg_catalog.<=) (u.amount_cents OPERATOR(pg_catalog.-) pg_catalog.sum(u.fl) OVER (PARTITION BY u.opportunity_id, u.model)) THEN 1 ELSE 0 END)
+            OPERATOR(pg_catalog.*) 0.01)::pg_catalog.numeric(38,2)
+    FROM user_centsa u
+$q$
+        USING opportunities;
+    END IF;
     RETURN written;
 END
 $fn$;
