@@ -62,9 +62,10 @@ INSERT INTO calls VALUES
     ('read_keyless_events',  'SELECT * FROM touchpoint_internal.read_keyless_events()'),
     ('pipeline_touchpoints', 'SELECT * FROM touchpoint_internal.pipeline_touchpoints(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
     ('pipeline_placements',  'SELECT * FROM touchpoint_internal.pipeline_placements(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
-    ('source',               'SELECT touchpoint_internal.source(''sessions'')'),
     ('key_filter',           'SELECT touchpoint_internal.key_filter(''x'')'),
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
+    ('build_credits',        'SELECT touchpoint_internal.build_credits()'),
+    ('source',               'SELECT touchpoint_internal.source(''people'')'),
     ('channel_rules_array',  'SELECT touchpoint_internal.channel_rules_array()'),
     ('check_refresh_privilege', 'SELECT touchpoint_internal.check_refresh_privilege()'),
     ('warn_empty_inputs',    'SELECT touchpoint_internal.warn_empty_inputs()'),
@@ -84,9 +85,12 @@ INSERT INTO calls VALUES
     ('channel_rule_matches', 'SELECT touchpoint.channel_rule_matches(''*mail*'', ''email'')'),
     ('classify_channel',     'SELECT touchpoint.classify_channel(ARRAY[[''Email'', NULL, ''email'', NULL, NULL, NULL, NULL]], ''email'', NULL, NULL, NULL, NULL)'),
     ('credit_share',         'SELECT touchpoint_internal.credit_share(30, 90, 3)'),
+    ('builtin_models',       'SELECT touchpoint_internal.builtin_models()'),
+    ('check_position_model', 'SELECT touchpoint_internal.check_position_model(''m'', 22.5, 22.5, 22.5, 22.5, 10)'),
     ('refresh_job_name',     'SELECT touchpoint_internal.refresh_job_name()'),
-    -- a trigger function: only its trigger calls it
+    -- trigger functions: only their triggers call them
     ('custom_model_upsert',  'SELECT 1 WHERE false'),
+    ('position_models_check', 'SELECT 1 WHERE false'),
     ('source_registry_resolve', 'SELECT 1 WHERE false');
 GRANT SELECT ON calls TO PUBLIC;
 SELECT p.proname AS function_not_covered
@@ -227,4 +231,5 @@ TRUNCATE touchpoint.sessions, touchpoint.tasks, touchpoint.form_submits, touchpo
          touchpoint.people, touchpoint.opportunities;
 -- leave the stored relations as a fresh install has them (empty)
 DELETE FROM touchpoint.opportunity_touchpoints;
+DELETE FROM touchpoint_internal.position_credits;
 DELETE FROM touchpoint.touchpoints;

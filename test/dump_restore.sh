@@ -140,6 +140,8 @@ FROM generate_series(4701, 4760) AS v;
 -- the user's own custom-model weights must survive the restore
 UPDATE touchpoint.custom_model SET weight = CASE position WHEN 'FT' THEN 10 WHEN 'LC' THEN 35
                                                           WHEN 'OC' THEN 20.5 ELSE 24.5 END;
+-- and so must the user's own position models
+INSERT INTO touchpoint.position_models VALUES ('sales_led', 10, 20, 40, 20, 10), ('fp_copy', 22.5, 22.5, 22.5, 22.5, 10);
 SQL
 
 for t in sessions tasks form_submits chats; do
@@ -283,6 +285,16 @@ expect "the custom model keeps the user's weights after the restore" \
     >"$WORK/dst.opportunity_touchpoints.copy" || bad "COPY touchpoint.opportunity_touchpoints out of $DST"
 same "after refresh() the $(wc -l <"$WORK/src.opportunity_touchpoints.copy") opportunity touchpoints (credit of every model) are identical" \
     "$WORK/src.opportunity_touchpoints.copy" "$WORK/dst.opportunity_touchpoints.copy"
+
+expect "the position models are restored" \
+    "$(q "$DST" "SELECT string_agg(model || '=' || ft || '/' || lc || '/' || oc || '/' || closed || '/' || middle, ' ' ORDER BY model) FROM touchpoint.position_models")" \
+    "fp_copy=22.5/22.5/22.5/22.5/10 sales_led=10/20/40/20/10"
+"${PSQL[@]}" -d "$SRC" -c 'COPY (SELECT * FROM touchpoint.credits ORDER BY opportunity_id COLLATE "C", touchpoint_id COLLATE "C", model COLLATE "C") TO STDOUT' \
+    >"$WORK/src.credits.copy" || bad "COPY touchpoint.credits out of $SRC"
+"${PSQL[@]}" -d "$DST" -c 'COPY (SELECT * FROM touchpoint.credits ORDER BY opportunity_id COLLATE "C", touchpoint_id COLLATE "C", model COLLATE "C") TO STDOUT' \
+    >"$WORK/dst.credits.copy" || bad "COPY touchpoint.credits out of $DST"
+same "after refresh() the $(wc -l <"$WORK/src.credits.copy") credit rows (10 models, long form) are identical" \
+    "$WORK/src.credits.copy" "$WORK/dst.credits.copy"
 
 expect "a second refresh() is full again" "$(q "$DST" "SELECT mode FROM touchpoint.refresh()")" full
 "${PSQL[@]}" -d "$DST" -c 'COPY (SELECT * FROM touchpoint.touchpoints ORDER BY touchpoint_id COLLATE "C") TO STDOUT' \

@@ -185,65 +185,69 @@ FROM fixed f;
 COMMENT ON VIEW @extschema@.opportunity_touchpoints_live IS
 'each opportunity''s touchpoints with positions and the credit of every model, as of now; opportunity_touchpoints is its refreshed copy';
 
--- Stage 3, key opportunity_id: the credit, rebuilt by refresh() through build_credits().
+/*
+ * Stage 3, credit, stored per opportunity (touchpoint_internal.build_credits
+ * deletes and inserts the rows of the opportunities it recomputes).  The
+ * eight built-in models are stored wide, one row per (opportunity,
+ * touchpoint); touchpoint.credits is their long form plus the user-defined
+ * position models of touchpoint_internal.position_credits
+ * (docs/pipeline-credits.md says why, with the figures).
+ */
 CREATE TABLE @extschema@.opportunity_touchpoints (
-    opportunity_id        pg_catalog.text NOT NULL,
-    account_id            pg_catalog.text,
-    touchpoint_id         pg_catalog.text NOT NULL,
-    journey_id            pg_catalog.text,
-    touchpoint_date       pg_catalog.timestamptz,
-    touchpoint_type       pg_catalog.text,
-    channel               pg_catalog.text,
-    subchannel            pg_catalog.text,
-    source_kind           pg_catalog.text,
-    position              pg_catalog.text,
-    amount                pg_catalog.numeric,
-    is_won                pg_catalog.bool,
-    first_touch_pct       pg_catalog.numeric,
-    lead_creation_pct     pg_catalog.numeric,
-    u_shaped_pct          pg_catalog.numeric,
-    w_shaped_pct          pg_catalog.numeric,
-    full_path_pct         pg_catalog.numeric,
-    linear_pct            pg_catalog.numeric,
-    time_decay_pct        pg_catalog.numeric,
-    custom_pct            pg_catalog.numeric,
-    first_touch_revenue   pg_catalog.numeric,
-    lead_creation_revenue pg_catalog.numeric,
-    u_shaped_revenue      pg_catalog.numeric,
-    w_shaped_revenue      pg_catalog.numeric,
-    full_path_revenue     pg_catalog.numeric,
-    linear_revenue        pg_catalog.numeric,
-    time_decay_revenue    pg_catalog.numeric,
-    custom_revenue        pg_catalog.numeric
+    opportunity_id  pg_catalog.text NOT NULL,
+    account_id      pg_catalog.text,
+    touchpoint_id   pg_catalog.text NOT NULL,
+    journey_id      pg_catalog.text,
+    touchpoint_date pg_catalog.timestamptz,
+    touchpoint_type pg_catalog.text,
+    channel         pg_catalog.text,
+    subchannel      pg_catalog.text,
+    source_kind     pg_catalog.text,
+    position        pg_catalog.text,
+    amount          pg_catalog.numeric,
+    is_won          pg_catalog.bool,
+    first_touch_pct pg_catalog.numeric NOT NULL,
+    lead_creation_pct pg_catalog.numeric NOT NULL,
+    u_shaped_pct pg_catalog.numeric NOT NULL,
+    w_shaped_pct pg_catalog.numeric NOT NULL,
+    full_path_pct pg_catalog.numeric NOT NULL,
+    linear_pct pg_catalog.numeric NOT NULL,
+    time_decay_pct pg_catalog.numeric NOT NULL,
+    custom_pct pg_catalog.numeric NOT NULL,
+    first_touch_revenue pg_catalog.numeric NOT NULL,
+    lead_creation_revenue pg_catalog.numeric NOT NULL,
+    u_shaped_revenue pg_catalog.numeric NOT NULL,
+    w_shaped_revenue pg_catalog.numeric NOT NULL,
+    full_path_revenue pg_catalog.numeric NOT NULL,
+    linear_revenue pg_catalog.numeric NOT NULL,
+    time_decay_revenue pg_catalog.numeric NOT NULL,
+    custom_revenue pg_catalog.numeric NOT NULL,
+    first_touch_cents pg_catalog.numeric(38,2) NOT NULL,
+    lead_creation_cents pg_catalog.numeric(38,2) NOT NULL,
+    u_shaped_cents pg_catalog.numeric(38,2) NOT NULL,
+    w_shaped_cents pg_catalog.numeric(38,2) NOT NULL,
+    full_path_cents pg_catalog.numeric(38,2) NOT NULL,
+    linear_cents pg_catalog.numeric(38,2) NOT NULL,
+    time_decay_cents pg_catalog.numeric(38,2) NOT NULL,
+    custom_cents pg_catalog.numeric(38,2) NOT NULL,
+    PRIMARY KEY (opportunity_id, touchpoint_id)
 );
 COMMENT ON TABLE @extschema@.opportunity_touchpoints IS
-'one row per (opportunity, touchpoint): positions FT, LC, OC, Closed/Pending and <model>_pct / <model>_revenue for every model; refresh with touchpoint.refresh()';
-CREATE UNIQUE INDEX opportunity_touchpoints_key ON @extschema@.opportunity_touchpoints (opportunity_id, touchpoint_id);
+'one row per (opportunity, touchpoint): positions FT, LC, OC, Closed/Pending and <model>_pct / <model>_revenue / <model>_cents for every built-in model; refresh with touchpoint.refresh()';
 CREATE INDEX opportunity_touchpoints_touchpoint_idx ON @extschema@.opportunity_touchpoints (touchpoint_id);
 
-/*
- * build_credits(opportunities): DELETE the credit of these opportunities
- * (NULL: all) and INSERT it again from opportunity_touchpoints_live (today's
- * one-statement computation over touchpoint.touchpoints).  Returns the rows
- * inserted.
- */
-CREATE FUNCTION touchpoint_internal.build_credits(opportunities pg_catalog.text[] DEFAULT NULL)
-RETURNS pg_catalog.int8
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    n bigint;
-BEGIN
-    EXECUTE pg_catalog.format('DELETE FROM @extschema@.opportunity_touchpoints o WHERE %s',
-                              touchpoint_internal.key_filter('o.opportunity_id')) USING opportunities;
-    EXECUTE pg_catalog.format('INSERT INTO @extschema@.opportunity_touchpoints
-                               SELECT o.* FROM @extschema@.opportunity_touchpoints_live o WHERE %s',
-                              touchpoint_internal.key_filter('o.opportunity_id')) USING opportunities;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
-END
-$$;
+-- The credit of the user-defined position models, one row per (opportunity, touchpoint, model).
+CREATE TABLE touchpoint_internal.position_credits (
+    opportunity_id pg_catalog.text NOT NULL,
+    touchpoint_id  pg_catalog.text NOT NULL,
+    model          pg_catalog.text NOT NULL,
+    pct            pg_catalog.numeric NOT NULL,
+    revenue        pg_catalog.numeric NOT NULL,
+    cents          pg_catalog.numeric(38,2) NOT NULL,
+    PRIMARY KEY (opportunity_id, touchpoint_id, model)
+);
+COMMENT ON TABLE touchpoint_internal.position_credits IS
+'stored credit of the user-defined position models (touchpoint.position_models); read it through touchpoint.credits';
 
 -- The report BI tools read: one row per channel, subchannel and touchpoint type.
 CREATE VIEW @extschema@.channel_report WITH (security_invoker = true) AS
@@ -303,3 +307,107 @@ LEFT JOIN per_opportunity o
 COMMENT ON VIEW @extschema@.channel_report IS
 'per channel, subchannel and touchpoint type: touchpoints, phone calls, leads created, opportunities touched, and revenue (won) and pipeline (all) per model';
 
+
+/*
+ * Credit in long form (docs/spec.md §6): one row per (opportunity, touchpoint,
+ * model), the eight built-in models unpivoted from opportunity_touchpoints and
+ * the user-defined position models.  pct and revenue are the exact shares;
+ * cents the revenue rounded to cents by largest remainder per opportunity and
+ * model (they add up exactly to the amount rounded to cents).
+ */
+CREATE VIEW @extschema@.credits WITH (security_invoker = true) AS
+SELECT ot.opportunity_id, ot.account_id, ot.touchpoint_id, ot.journey_id, ot.touchpoint_date,
+       ot.touchpoint_type, ot.channel, ot.subchannel, ot.source_kind, m.model, m.model_order,
+       ot.position, ot.amount, ot.is_won, m.pct, m.revenue, m.cents
+FROM @extschema@.opportunity_touchpoints ot
+CROSS JOIN LATERAL (VALUES
+        ('first_touch', 1, ot.first_touch_pct, ot.first_touch_revenue, ot.first_touch_cents),
+        ('lead_creation', 2, ot.lead_creation_pct, ot.lead_creation_revenue, ot.lead_creation_cents),
+        ('u_shaped', 3, ot.u_shaped_pct, ot.u_shaped_revenue, ot.u_shaped_cents),
+        ('w_shaped', 4, ot.w_shaped_pct, ot.w_shaped_revenue, ot.w_shaped_cents),
+        ('full_path', 5, ot.full_path_pct, ot.full_path_revenue, ot.full_path_cents),
+        ('linear', 6, ot.linear_pct, ot.linear_revenue, ot.linear_cents),
+        ('time_decay', 7, ot.time_decay_pct, ot.time_decay_revenue, ot.time_decay_cents),
+        ('custom', 8, ot.custom_pct, ot.custom_revenue, ot.custom_cents)
+    ) AS m(model, model_order, pct, revenue, cents)
+UNION ALL
+SELECT ot.opportunity_id, ot.account_id, ot.touchpoint_id, ot.journey_id, ot.touchpoint_date,
+       ot.touchpoint_type, ot.channel, ot.subchannel, ot.source_kind, pc.model, 9,
+       ot.position, ot.amount, ot.is_won, pc.pct, pc.revenue, pc.cents
+FROM touchpoint_internal.position_credits pc
+JOIN @extschema@.opportunity_touchpoints ot
+  ON ot.opportunity_id OPERATOR(pg_catalog.=) pc.opportunity_id
+ AND ot.touchpoint_id OPERATOR(pg_catalog.=) pc.touchpoint_id;
+COMMENT ON VIEW @extschema@.credits IS
+'credit in long form: one row per (opportunity, touchpoint, model) for the built-in and the user-defined position models; exact pct and revenue, and cents';
+
+/*
+ * The report in long form (docs/spec.md §6): one row per channel, subchannel,
+ * touchpoint type, source kind and model.  Money in cents: the sums of the
+ * per-opportunity cents of credits.  Aggregated wide first, then unpivoted.
+ */
+CREATE VIEW @extschema@.revenue_report WITH (security_invoker = true) AS
+WITH per_touchpoint AS (
+    SELECT t.channel, t.subchannel, t.touchpoint_type, t.source_kind, pg_catalog.count(*) AS touchpoints
+    FROM @extschema@.touchpoints t
+    GROUP BY t.channel, t.subchannel, t.touchpoint_type, t.source_kind
+),
+wide AS (
+    SELECT ot.channel, ot.subchannel, ot.touchpoint_type, ot.source_kind,
+           pg_catalog.count(DISTINCT ot.opportunity_id) AS opportunities_touched,
+           pg_catalog.sum(ot.first_touch_cents) FILTER (WHERE ot.is_won) AS first_touch_won, pg_catalog.sum(ot.first_touch_cents) AS first_touch_all,
+           pg_catalog.sum(ot.lead_creation_cents) FILTER (WHERE ot.is_won) AS lead_creation_won, pg_catalog.sum(ot.lead_creation_cents) AS lead_creation_all,
+           pg_catalog.sum(ot.u_shaped_cents) FILTER (WHERE ot.is_won) AS u_shaped_won, pg_catalog.sum(ot.u_shaped_cents) AS u_shaped_all,
+           pg_catalog.sum(ot.w_shaped_cents) FILTER (WHERE ot.is_won) AS w_shaped_won, pg_catalog.sum(ot.w_shaped_cents) AS w_shaped_all,
+           pg_catalog.sum(ot.full_path_cents) FILTER (WHERE ot.is_won) AS full_path_won, pg_catalog.sum(ot.full_path_cents) AS full_path_all,
+           pg_catalog.sum(ot.linear_cents) FILTER (WHERE ot.is_won) AS linear_won, pg_catalog.sum(ot.linear_cents) AS linear_all,
+           pg_catalog.sum(ot.time_decay_cents) FILTER (WHERE ot.is_won) AS time_decay_won, pg_catalog.sum(ot.time_decay_cents) AS time_decay_all,
+           pg_catalog.sum(ot.custom_cents) FILTER (WHERE ot.is_won) AS custom_won, pg_catalog.sum(ot.custom_cents) AS custom_all
+    FROM @extschema@.opportunity_touchpoints ot
+    GROUP BY ot.channel, ot.subchannel, ot.touchpoint_type, ot.source_kind
+),
+money AS (
+    SELECT w.channel, w.subchannel, w.touchpoint_type, w.source_kind, m.model, m.model_order,
+           w.opportunities_touched, m.revenue, m.pipeline
+    FROM wide w
+    CROSS JOIN LATERAL (VALUES
+        ('first_touch', 1, w.first_touch_won, w.first_touch_all),
+        ('lead_creation', 2, w.lead_creation_won, w.lead_creation_all),
+        ('u_shaped', 3, w.u_shaped_won, w.u_shaped_all),
+        ('w_shaped', 4, w.w_shaped_won, w.w_shaped_all),
+        ('full_path', 5, w.full_path_won, w.full_path_all),
+        ('linear', 6, w.linear_won, w.linear_all),
+        ('time_decay', 7, w.time_decay_won, w.time_decay_all),
+        ('custom', 8, w.custom_won, w.custom_all)
+        ) AS m(model, model_order, revenue, pipeline)
+    UNION ALL
+    SELECT ot.channel, ot.subchannel, ot.touchpoint_type, ot.source_kind, pc.model, 9,
+           pg_catalog.count(DISTINCT ot.opportunity_id),
+           pg_catalog.sum(pc.cents) FILTER (WHERE ot.is_won), pg_catalog.sum(pc.cents)
+    FROM touchpoint_internal.position_credits pc
+    JOIN @extschema@.opportunity_touchpoints ot
+      ON ot.opportunity_id OPERATOR(pg_catalog.=) pc.opportunity_id
+     AND ot.touchpoint_id OPERATOR(pg_catalog.=) pc.touchpoint_id
+    GROUP BY ot.channel, ot.subchannel, ot.touchpoint_type, ot.source_kind, pc.model
+),
+models AS (
+    SELECT b.model, b.model_order::pg_catalog.int4 AS model_order
+    FROM pg_catalog.unnest(touchpoint_internal.builtin_models()) WITH ORDINALITY AS b(model, model_order)
+    UNION ALL
+    SELECT DISTINCT pc.model, 9 FROM touchpoint_internal.position_credits pc
+)
+SELECT t.channel, t.subchannel, t.touchpoint_type, t.source_kind, mo.model, mo.model_order,
+       t.touchpoints,
+       COALESCE(r.opportunities_touched, 0) AS opportunities_touched,
+       COALESCE(r.revenue, 0)::pg_catalog.numeric(38,2) AS revenue,
+       COALESCE(r.pipeline, 0)::pg_catalog.numeric(38,2) AS pipeline
+FROM per_touchpoint t
+CROSS JOIN models mo
+LEFT JOIN money r
+       ON r.channel IS NOT DISTINCT FROM t.channel
+      AND r.subchannel IS NOT DISTINCT FROM t.subchannel
+      AND r.touchpoint_type IS NOT DISTINCT FROM t.touchpoint_type
+      AND r.source_kind IS NOT DISTINCT FROM t.source_kind
+      AND r.model OPERATOR(pg_catalog.=) mo.model;
+COMMENT ON VIEW @extschema@.revenue_report IS
+'per channel, subchannel, touchpoint type, source kind and model: touchpoints, opportunities touched, revenue (won) and pipeline (all) in cents that add up exactly per opportunity';

@@ -116,6 +116,25 @@ BEGIN
             ('opportunity_touchpoints', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
             ('opportunity_touchpoints', 'amount', 'the opportunity''s amount'),
             ('opportunity_touchpoints', 'is_won', 'the opportunity is won (false while open or lost)'),
+            ('position_models', 'model', 'the model''s name, as it appears in credits and revenue_report (not a built-in name)'),
+            ('position_models', 'ft', 'percent for the first touch (FT)'),
+            ('position_models', 'lc', 'percent for the lead creation (LC)'),
+            ('position_models', 'oc', 'percent for the opportunity creation (OC)'),
+            ('position_models', 'closed', 'percent for Closed, or Pending while the opportunity is open'),
+            ('position_models', 'middle', 'percent shared by the middle conversion touchpoints; the five weights sum to 100'),
+            ('credits', 'model', 'the attribution model: a built-in one or a user-defined position model'),
+            ('revenue_report', 'model', 'the attribution model: a built-in one or a user-defined position model'),
+            ('*', 'model_order', 'the model''s place in lists: 1-8 the built-in models in the order of docs/spec.md §6, 9 the user-defined ones'),
+            ('credits', 'position', 'positions for the opportunity, comma-separated: FT, LC, OC, Closed or Pending; empty for the middle'),
+            ('credits', 'amount', 'the opportunity''s amount'),
+            ('credits', 'is_won', 'the opportunity is won (false while open or lost)'),
+            ('credits', 'pct', 'the model''s credit in percent; sums to exactly 100 per opportunity and model'),
+            ('credits', 'revenue', 'amount x pct / 100, not rounded; sums to exactly the amount per opportunity and model'),
+            ('credits', 'cents', 'revenue rounded to cents by largest remainder (ties: the earliest touchpoint); sums to exactly the amount rounded to cents per opportunity and model'),
+            ('revenue_report', 'touchpoints', 'touchpoints of this channel, subchannel, type and source kind'),
+            ('revenue_report', 'opportunities_touched', 'opportunities with at least one of these touchpoints'),
+            ('revenue_report', 'revenue', 'cents of won opportunities credited here by the model (numeric, 2 decimals)'),
+            ('revenue_report', 'pipeline', 'cents of every opportunity (open, won or lost) credited here by the model'),
             ('channel_report', 'touchpoints', 'touchpoints of this channel, subchannel and type'),
             ('channel_report', 'phone_calls', 'of them, touchpoints made by a call task'),
             ('channel_report', 'leads_created', 'of them, lead-creation (LC) touchpoints'),
@@ -127,6 +146,7 @@ BEGIN
             CROSS JOIN (VALUES
                 ('opportunity_touchpoints', '_pct', '<name> credit in percent; sums to exactly 100 per opportunity'),
                 ('opportunity_touchpoints', '_revenue', 'amount x <model>_pct / 100, not rounded; sums to exactly the amount per opportunity'),
+                ('opportunity_touchpoints', '_cents', '<model>_revenue rounded to cents by largest remainder; sums to exactly the amount rounded to cents per opportunity'),
                 ('channel_report', '_revenue', 'revenue of won opportunities credited here by the <name> model'),
                 ('channel_report', '_pipeline', 'amount of every opportunity (open, won or lost) credited here by the <name> model')
             ) AS x(rel, suffix, note)
@@ -180,8 +200,12 @@ COMMENT ON FUNCTION touchpoint_internal.pipeline_placements(pg_catalog.regclass,
 'pipeline stage 1 in C: every conversion event with its session, journey and rank (the placements view)';
 COMMENT ON FUNCTION touchpoint_internal.build_touchpoints(pg_catalog.text[]) IS
 'pipeline stages 1 and 2: delete and insert again the touchpoints of the journeys of these normalised BizibleIds (NULL: all)';
-COMMENT ON FUNCTION touchpoint_internal.build_credits(pg_catalog.text[]) IS
-'pipeline stage 3: delete and insert again the credit of these opportunities (NULL: all)';
+COMMENT ON FUNCTION touchpoint_internal.builtin_models() IS
+'the names of the eight built-in models, in the order of docs/spec.md §6';
+COMMENT ON FUNCTION touchpoint_internal.check_position_model(pg_catalog.text, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.numeric) IS
+'refuse a position model with a built-in name, no name, a negative weight or weights that do not sum to 100';
+COMMENT ON FUNCTION touchpoint_internal.position_models_check() IS
+'trigger: check every inserted or updated touchpoint.position_models row';
 COMMENT ON FUNCTION touchpoint_internal.check_custom_model() IS
 'refuse custom_model weights that do not sum to 90';
 COMMENT ON FUNCTION touchpoint_internal.warn_empty_inputs() IS
@@ -204,5 +228,6 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
-GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints,
-    @extschema@.channel_report TO touchpoint_reader;
+GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report,
+    @extschema@.credits, @extschema@.revenue_report, touchpoint_internal.position_credits
+    TO touchpoint_reader;
