@@ -15,7 +15,8 @@ OBJS = \
 	src/tp_rules.o \
 	src/tp_channel.o \
 	src/tp_journey.o \
-	src/tp_pipeline.o
+	src/tp_pipeline.o \
+	src/tp_publish.o
 
 # The install script of the current version is built from one source, the
 # files of sql/src/ in name order, one per stage of the pipeline; older versions are reached through the upgrade scripts

@@ -10,6 +10,7 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 
 #include "touchpoint.h"
 #include "tp_journey.h"
@@ -47,6 +48,7 @@ cmp_events(const void *x, const void *y)
 /* Which string groups the events. */
 typedef enum GroupBy
 {
+	GROUP_BY_ID,
 	GROUP_BY_KEY,
 	GROUP_BY_SESSION,
 	GROUP_BY_JOURNEY
@@ -57,6 +59,9 @@ group_string(const TpEvent *e, GroupBy by, uint32 *hash)
 {
 	switch (by)
 	{
+		case GROUP_BY_ID:
+			*hash = e->id_hash;
+			return e->touchpoint_id;
 		case GROUP_BY_KEY:
 			*hash = e->key_hash;
 			return e->key;
@@ -224,6 +229,30 @@ joined(const char *a, const char *b, char sep, const char *c)
 }
 
 /*
+ * Two events of one kind with one id would be two touchpoints with one id
+ * (or a session's conversions counted twice): a source's ids must be unique.
+ */
+static void
+check_unique_ids(TpJourneys *j, TpEvent **sorted)
+{
+	int		   *bounds;
+	int			ngroups = group_events(j, GROUP_BY_ID, sorted, &bounds);
+	int			g;
+
+	for (g = 0; g < ngroups; g++)
+		if (bounds[g + 1] - bounds[g] > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("two conversion events have the id %s", quote_literal_cstr(sorted[bounds[g]]->touchpoint_id)),
+					 errdetail("A %s source holds the id %s more than once.",
+							   sorted[bounds[g]]->kind == TP_KIND_CALL ? "tasks" :
+							   sorted[bounds[g]]->kind == TP_KIND_FORM ? "form_submits" : "chats",
+							   quote_literal_cstr(sorted[bounds[g]]->source_id)),
+					 errhint("Make the ids of the registered sources unique: SELECT kind, relation FROM touchpoint.sources; lists them.")));
+	pfree(bounds);
+}
+
+/*
  * The journey of every event (docs/spec.md §5): its own person; else the
  * person the earliest event of its BizibleId names; else anon:<BizibleId>
  * (anon:<kind>:<id> for an event without BizibleId).
@@ -385,9 +414,11 @@ tp_build_journeys(TpJourneys *j)
 	for (i = 0; i < j->nevents; i++)
 	{
 		sorted[i] = &j->events[i];
+		sorted[i]->id_hash = str_hash(sorted[i]->touchpoint_id);
 		sorted[i]->key_hash = str_hash(sorted[i]->key);
 		sorted[i]->session_hash = str_hash(sorted[i]->session.session_id);
 	}
+	check_unique_ids(j, sorted);
 	stitch(j, sorted);
 	rank_in_sessions(j, sorted);
 	place_on_journeys(j, sorted);

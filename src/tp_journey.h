@@ -53,6 +53,7 @@ typedef struct TpEvent
 	TimestampTz at;
 	TpJourneySession session;	/* session_id NULL: not placed in a session */
 	/* work: hashes that group the sorts (a group need not be in string order) */
+	uint32		id_hash;
 	uint32		key_hash;
 	uint32		session_hash;
 	uint32		journey_hash;

@@ -31,27 +31,13 @@
 #include "touchpoint.h"
 #include "tp_compat.h"
 #include "tp_journey.h"
+#include "tp_pipeline.h"
 #include "tp_rules.h"
 
 TP_FUNCTION_INFO(tp_pipeline_touchpoints);
 TP_FUNCTION_INFO(tp_pipeline_placements);
 
-#define TOUCHPOINT_COLS 23
 #define PLACEMENT_COLS 12
-
-/* What the pass collects. */
-typedef struct Collector
-{
-	MemoryContext ctx;			/* everything collected lives here */
-	/* keys: only the events of these BizibleIds (sorted), and keyless ones if with_null */
-	bool		filter;
-	char	  **keys;
-	int			nkeys;
-	bool		with_null;
-	TpJourneys	j;
-	int			events_cap;
-	int			firsts_cap;
-} Collector;
 
 static TpEvent *
 new_event(Collector *c)
@@ -324,14 +310,6 @@ resolve_keyless(Collector *c, const TpRun *run, int from, int to)
 	}
 }
 
-/* Channel rules, parsed once per call. */
-typedef struct Rules
-{
-	int			nrules;
-	char	  **cells;
-	int		   *lens;
-} Rules;
-
 static inline bool
 has_text(const char *s)
 {
@@ -420,9 +398,9 @@ extension_schema(void)
 	return nsp;
 }
 
-/* Run stages 1 and 2 from the function's arguments into c. */
-static void
-run_stages(FunctionCallInfo fcinfo, Collector *c, Rules *rules, MemoryContext keep_ctx)
+/* Run stages 1 and 2 from the function's arguments into c (tp_pipeline.h). */
+void
+TpPipelineRun(FunctionCallInfo fcinfo, ArrayType *keys, Collector *c, Rules *rules, MemoryContext keep_ctx)
 {
 	/* bizible_key() lives in the extension's schema, not touchpoint_internal */
 	char	   *schema = get_namespace_name(extension_schema());
@@ -453,11 +431,11 @@ run_stages(FunctionCallInfo fcinfo, Collector *c, Rules *rules, MemoryContext ke
 
 	memset(c, 0, sizeof(Collector));
 	c->ctx = keep_ctx;
-	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	if (keys != NULL)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(keep_ctx);
 
-		set_key_filter(c, PG_GETARG_ARRAYTYPE_P(5));
+		set_key_filter(c, keys);
 		MemoryContextSwitchTo(oldcxt);
 	}
 	memset(rules, 0, sizeof(Rules));
@@ -486,12 +464,10 @@ run_stages(FunctionCallInfo fcinfo, Collector *c, Rules *rules, MemoryContext ke
 	}
 }
 
-/* One touchpoints row of a conversion event (visit NULL) or of a visit. */
-static void
-put_touchpoint(ReturnSetInfo *rsinfo, const Rules *rules, const TpEvent *e, const TpVisit *v)
+/* The touchpoints row of a conversion event (visit NULL) or of a visit (tp_pipeline.h). */
+void
+TpTouchpointValues(const Rules *rules, const TpEvent *e, const TpVisit *v, Datum *values, bool *nulls)
 {
-	Datum		values[TOUCHPOINT_COLS];
-	bool		nulls[TOUCHPOINT_COLS];
 	const TpJourneySession *s = v != NULL ? &v->first->session : &e->session;
 	char	   *const *web = s->session_id != NULL ? s->web : NULL;
 	const char *channel;
@@ -529,7 +505,7 @@ put_touchpoint(ReturnSetInfo *rsinfo, const Rules *rules, const TpEvent *e, cons
 	position = first_touch ? (lead_creation ? "FT,LC" : "FT") :
 		lead_creation ? "LC" : (v == NULL ? "PostLC" : "");
 
-	memset(nulls, false, sizeof(nulls));
+	memset(nulls, false, sizeof(bool) * TP_TOUCHPOINT_COLS);
 	values[0] = out_text(v ? v->touchpoint_id : e->touchpoint_id, true, &nulls[0]);
 	values[1] = out_text(v ? v->journey_id : e->journey_id, true, &nulls[1]);
 	values[2] = out_text(v ? v->person_id : e->person_id, true, &nulls[2]);
@@ -553,7 +529,6 @@ put_touchpoint(ReturnSetInfo *rsinfo, const Rules *rules, const TpEvent *e, cons
 	values[20] = BoolGetDatum(first_touch);
 	values[21] = BoolGetDatum(lead_creation);
 	values[22] = Int32GetDatum(v ? 0 : e->session_conversions);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /*
@@ -571,21 +546,24 @@ tp_pipeline_touchpoints(PG_FUNCTION_ARGS)
 	Collector	c;
 	Rules		rules;
 	int			i;
-	run_stages(fcinfo, &c, &rules, keep_ctx);
+	TpPipelineRun(fcinfo, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &c, &rules, keep_ctx);
 	TpInitMaterializedSRF(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	for (i = 0; i < c.j.nvisits + c.j.nevents; i++)
 	{
 		MemoryContext oldcxt;
+		Datum		values[TP_TOUCHPOINT_COLS];
+		bool		nulls[TP_TOUCHPOINT_COLS];
 
 		if (i >= c.j.nvisits && !c.j.events[i - c.j.nvisits].is_touchpoint)
 			continue;
 		CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(row_ctx);
 		if (i < c.j.nvisits)
-			put_touchpoint(rsinfo, &rules, NULL, &c.j.visits[i]);
+			TpTouchpointValues(&rules, NULL, &c.j.visits[i], values, nulls);
 		else
-			put_touchpoint(rsinfo, &rules, &c.j.events[i - c.j.nvisits], NULL);
+			TpTouchpointValues(&rules, &c.j.events[i - c.j.nvisits], NULL, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(row_ctx);
 	}
@@ -610,7 +588,7 @@ tp_pipeline_placements(PG_FUNCTION_ARGS)
 	int			i;
 	static const char *const kind_names[] = {"visit", "form", "chat", "call"};
 
-	run_stages(fcinfo, &c, &rules, keep_ctx);
+	TpPipelineRun(fcinfo, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &c, &rules, keep_ctx);
 	TpInitMaterializedSRF(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	for (i = 0; i < c.j.nevents; i++)

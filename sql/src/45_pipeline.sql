@@ -126,6 +126,18 @@ RETURNS SETOF @extschema@.touchpoints
 AS 'MODULE_PATHNAME', 'tp_pipeline_touchpoints'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
+/*
+ * Stages 1 and 2 compared with target (touchpoint.touchpoints): the ids to
+ * delete and the rows to insert that make it exactly a full rebuild, so a
+ * refresh writes only what changed (src/tp_publish.c).
+ */
+CREATE FUNCTION touchpoint_internal.pipeline_changes(
+    sessions pg_catalog.regclass, events pg_catalog.regclass, keyless pg_catalog.regclass,
+    channel_rules pg_catalog.text[], session_window pg_catalog.interval, target pg_catalog.regclass)
+RETURNS TABLE (op pg_catalog.text, id pg_catalog.text, tp @extschema@.touchpoints)
+AS 'MODULE_PATHNAME', 'tp_pipeline_changes'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
 -- Stage 1 alone, every conversion event as placed (the placements view).
 CREATE FUNCTION touchpoint_internal.pipeline_placements(
     sessions pg_catalog.regclass, events pg_catalog.regclass, keyless pg_catalog.regclass,
@@ -167,10 +179,14 @@ AS $$
 $$;
 
 /*
- * build_touchpoints(keys): DELETE the touchpoints of the journeys these
- * normalised BizibleIds make (NULL: all) and INSERT them again from the
- * sources, by stages 1 and 2 in C.  keys must hold every BizibleId of those
- * journeys (docs/pipeline.md).  Returns the rows inserted.
+ * build_touchpoints(keys): make touchpoint.touchpoints hold exactly what a
+ * rebuild from the sources gives, by stages 1 and 2 in C.  NULL (every
+ * key): the rebuild is compared with the table and only the differences
+ * are written (a DELETE of the ids that changed or went, an INSERT of the
+ * new rows).  A set of normalised BizibleIds: the touchpoints of the
+ * journeys they make are deleted and inserted again; keys must hold every
+ * BizibleId those journeys touch (docs/pipeline.md).  Returns the rows
+ * written (deleted + inserted).
  */
 CREATE FUNCTION touchpoint_internal.build_touchpoints(keys pg_catalog.text[] DEFAULT NULL)
 RETURNS pg_catalog.int8
@@ -178,14 +194,22 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    n bigint;
+    deleted bigint;
+    inserted bigint;
 BEGIN
     IF keys IS NULL THEN
-        DELETE FROM @extschema@.touchpoints;
-        INSERT INTO @extschema@.touchpoints
-        SELECT * FROM touchpoint_internal.pipeline_touchpoints(
+        CREATE TEMPORARY TABLE tp_changes ON COMMIT DROP AS
+        SELECT * FROM touchpoint_internal.pipeline_changes(
             touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
-            'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL);
+            'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
+            '@extschema@.touchpoints');
+        DELETE FROM @extschema@.touchpoints t
+        WHERE t.touchpoint_id IN (SELECT c.id FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'delete');
+        GET DIAGNOSTICS deleted = ROW_COUNT;
+        INSERT INTO @extschema@.touchpoints
+        SELECT (c.tp).* FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert';
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+        DROP TABLE pg_temp.tp_changes;
     ELSE
         CREATE TEMPORARY TABLE tp_rebuilt ON COMMIT DROP AS
         SELECT * FROM touchpoint_internal.pipeline_touchpoints(
@@ -194,12 +218,11 @@ BEGIN
         DELETE FROM @extschema@.touchpoints t
         WHERE t.journey_id IN (SELECT r.journey_id FROM pg_temp.tp_rebuilt r)
            OR t.bizible_id OPERATOR(pg_catalog.=) ANY (keys);
+        GET DIAGNOSTICS deleted = ROW_COUNT;
         INSERT INTO @extschema@.touchpoints SELECT * FROM pg_temp.tp_rebuilt;
-        GET DIAGNOSTICS n = ROW_COUNT;
+        GET DIAGNOSTICS inserted = ROW_COUNT;
         DROP TABLE pg_temp.tp_rebuilt;
-        RETURN n;
     END IF;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
+    RETURN deleted OPERATOR(pg_catalog.+) inserted;
 END
 $$;

@@ -94,6 +94,7 @@ CREATE FUNCTION @extschema@.refresh(
     OUT touchpoints pg_catalog.int8,
     OUT opportunity_touchpoints pg_catalog.int8,
     OUT duration pg_catalog.interval,
+    OUT touchpoints_written pg_catalog.int8,
     OUT touchpoints_duration pg_catalog.interval,
     OUT credits_duration pg_catalog.interval)
 RETURNS record
@@ -120,17 +121,22 @@ BEGIN
     END IF;
     mode := 'full';
     step := pg_catalog.clock_timestamp();
-    touchpoints := touchpoint_internal.build_touchpoints(NULL);
+    touchpoints_written := touchpoint_internal.build_touchpoints(NULL);
+    SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
     /*
-     * ANALYZE the table just filled before credit reads it: it is otherwise
-     * planned on the statistics of what the table held before (none after
-     * CREATE EXTENSION or a restore: 1-row estimates, nested loops over
-     * hundreds of thousands of rows).  ANALYZE takes SHARE UPDATE EXCLUSIVE,
-     * which readers never wait for, and sees this transaction's rows.  Only
-     * the owner may: for another caller it is skipped (autovacuum catches up).
+     * ANALYZE the table before credit reads it when this refresh changed much
+     * of it, or it was never analyzed: credit is otherwise planned on the
+     * statistics of what the table held before (none after CREATE EXTENSION
+     * or a restore: 1-row estimates, nested loops over hundreds of thousands
+     * of rows).  ANALYZE takes SHARE UPDATE EXCLUSIVE, which readers never
+     * wait for, and sees this transaction's rows.  Only the owner may: for
+     * another caller it is skipped (autovacuum catches up).
      */
-    IF pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-                               WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass), 'USAGE') THEN
+    IF (touchpoints_written OPERATOR(pg_catalog.*) 10 OPERATOR(pg_catalog.>) touchpoints
+        OR (SELECT c.reltuples OPERATOR(pg_catalog.<) 0 FROM pg_catalog.pg_class c
+            WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass))
+       AND pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                   WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass), 'USAGE') THEN
         ANALYZE @extschema@.touchpoints;
     END IF;
     touchpoints_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
