@@ -194,6 +194,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    changes bigint;
     deleted bigint;
     inserted bigint;
 BEGIN
@@ -203,12 +204,18 @@ BEGIN
             touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
             'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
             '@extschema@.touchpoints');
-        DELETE FROM @extschema@.touchpoints t
-        WHERE t.touchpoint_id IN (SELECT c.id FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'delete');
-        GET DIAGNOSTICS deleted = ROW_COUNT;
-        INSERT INTO @extschema@.touchpoints
-        SELECT (c.tp).* FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert';
-        GET DIAGNOSTICS inserted = ROW_COUNT;
+        GET DIAGNOSTICS changes = ROW_COUNT;
+        deleted := 0;
+        inserted := 0;
+        IF changes OPERATOR(pg_catalog.>) 0 THEN
+            ANALYZE pg_temp.tp_changes;     -- few changes: index probes; many: one hash join
+            DELETE FROM @extschema@.touchpoints t USING pg_temp.tp_changes c
+            WHERE c.op OPERATOR(pg_catalog.=) 'delete' AND t.touchpoint_id OPERATOR(pg_catalog.=) c.id COLLATE "C";
+            GET DIAGNOSTICS deleted = ROW_COUNT;
+            INSERT INTO @extschema@.touchpoints
+            SELECT (c.tp).* FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert';
+            GET DIAGNOSTICS inserted = ROW_COUNT;
+        END IF;
         DROP TABLE pg_temp.tp_changes;
     ELSE
         CREATE TEMPORARY TABLE tp_rebuilt ON COMMIT DROP AS
