@@ -5,13 +5,13 @@
  *		touchpoint_internal.pipeline_placements().
  *
  * One pass of the engine's one-pass strategy (tp_scan.c) places every
- * conversion event that has no session of its own (calls, and form fills
- * and chats without session_id) and, in the same read of the sessions,
- * finds each of their BizibleIds' earliest session; the events that name
- * their session come from a second, small query.  Stage 2 (tp_journey.c)
- * then stitches journeys, ranks sessions, makes first-touch visits and
- * positions, in memory, and the rows go out in a tuplestore.  Everything is
- * read through SPI or the caller's snapshot, as the caller.
+ * conversion event with a BizibleId and, in the same read of the sessions,
+ * finds each BizibleId's earliest session and the sessions that form fills
+ * and chats name; the events without a BizibleId come from a small query of
+ * their own, before the pass.  Stage 2 (tp_journey.c) then stitches
+ * journeys, ranks sessions, makes first-touch visits and positions, in
+ * memory, and the rows go out in a tuplestore.  Everything is read as the
+ * caller, at the caller's snapshot.
  */
 #include "postgres.h"
 

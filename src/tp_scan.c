@@ -833,8 +833,14 @@ TpRunMergeScan(TpRun *run)
 	/* 2. Grouped by BizibleId, by time within each, indexed. */
 	TpBuildKeyIndex(&index, calls, ncalls, run->window, &order, &times);
 	if (run->phone_names_session || run->n_named_extra > 0)
+	{
+		/* the caller looks sessions up in it after the pass (TpNamedSession) */
+		MemoryContext setcxt = MemoryContextSwitchTo(run->keep_ctx != NULL ? run->keep_ctx : work_ctx);
+
 		run->named = build_named_set(run, run->phone_names_session ? calls : NULL,
 									 run->phone_names_session ? ncalls : 0);
+		MemoryContextSwitchTo(setcxt);
+	}
 
 	/* 3. The sessions, once: by id when few, else all of them, unsorted. */
 	session_rows = TpEstimatedRows(run->sessions.relid);
