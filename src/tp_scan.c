@@ -796,6 +796,19 @@ find_named_leftovers(PassState *st)
 	TpStreamClose(&stream);
 }
 
+/* A kept session as the one-session group the emit callbacks take. */
+static void
+group_of_one(TpLoadedGroup *one, TpSession *session, const char *key, const ScanSession *s)
+{
+	session->started_at = s->offer.started_at;
+	session->anchor = s->offer.started_at;
+	session->session_id = s->offer.session_id;
+	memset(one, 0, sizeof(TpLoadedGroup));
+	one->key = (char *) key;
+	one->sessions = session;
+	one->data = (TpSessionData *) &s->data;
+}
+
 /* Run merge_calls by one pass over the sessions (or the probe by id). */
 void
 TpRunMergeScan(TpRun *run)
@@ -938,19 +951,12 @@ TpRunMergeScan(TpRun *run)
 		for (i = 0; i < index.nentries; i++)
 		{
 			KeyEntry   *e = &index.entries[i];
-			const ScanSession *s = (const ScanSession *) e->first_session;
 			TpLoadedGroup one;
 			TpSession	session;
 
-			if (s == NULL)
+			if (e->first_session == NULL)
 				continue;
-			session.started_at = s->offer.started_at;
-			session.anchor = s->offer.started_at;
-			session.session_id = s->offer.session_id;
-			memset(&one, 0, sizeof(one));
-			one.key = (char *) e->key;
-			one.sessions = &session;
-			one.data = (TpSessionData *) &s->data;
+			group_of_one(&one, &session, e->key, (const ScanSession *) e->first_session);
 			e->first_cookie = run->first_session(run, e->key, &one);
 		}
 	}
@@ -972,17 +978,10 @@ TpRunMergeScan(TpRun *run)
 				run->emit(run, &c->task, TP_STATUS_OUTSIDE_WINDOW, NULL, -1);
 			else
 			{
-				const ScanSession *s = (const ScanSession *) won;
 				TpLoadedGroup one;
 				TpSession	session;
 
-				session.started_at = s->offer.started_at;
-				session.anchor = s->offer.started_at;
-				session.session_id = s->offer.session_id;
-				memset(&one, 0, sizeof(one));
-				one.key = (char *) e->key;
-				one.sessions = &session;
-				one.data = (TpSessionData *) &s->data;
+				group_of_one(&one, &session, e->key, (const ScanSession *) won);
 				run->emit(run, &c->task, TP_STATUS_MERGED, &one, 0);
 			}
 		}
