@@ -410,6 +410,23 @@ SELECT (SELECT count(*) FROM touchpoint.touchpoints) AS touchpoints,
         UNION ALL (SELECT * FROM views_credits EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints)) d) AS credits_diff,
        (SELECT count(*) FROM ((SELECT * FROM touchpoint.placements EXCEPT ALL SELECT * FROM views_placements)
         UNION ALL (SELECT * FROM views_placements EXCEPT ALL SELECT * FROM touchpoint.placements)) d) AS placements_diff;
+-- ids of another type (integers, as some CRMs and warehouses keep them) are read as text
+CREATE VIEW public.int_people AS
+SELECT "Id" AS person_id, substr("AccountId", 4)::int AS account_id, "Email" AS email FROM sfdc."Contact";
+CREATE VIEW public.int_opportunities AS
+SELECT substr("Id", 4)::bigint AS opportunity_id, substr("AccountId", 4)::int AS account_id, "Amount" AS amount,
+       "CreatedDate" AS created_at, CASE WHEN "IsClosed" THEN "CloseDate" END AS closed_at, "IsWon" AS is_won
+FROM sfdc."Opportunity";
+SELECT touchpoint.use_source('people', 'public.int_people'), touchpoint.use_source('opportunities', 'public.int_opportunities');
+SELECT opportunity_touchpoints AS credits FROM touchpoint.refresh();
+SELECT count(*) AS credits_diff FROM (
+    (SELECT ltrim(substr(opportunity_id, 4), '0'), touchpoint_id, first_touch_pct, w_shaped_revenue FROM views_credits
+     EXCEPT ALL SELECT opportunity_id, touchpoint_id, first_touch_pct, w_shaped_revenue FROM touchpoint.opportunity_touchpoints)
+    UNION ALL
+    (SELECT opportunity_id, touchpoint_id, first_touch_pct, w_shaped_revenue FROM touchpoint.opportunity_touchpoints
+     EXCEPT ALL SELECT ltrim(substr(opportunity_id, 4), '0'), touchpoint_id, first_touch_pct, w_shaped_revenue FROM views_credits)) d;
+SELECT touchpoint.use_source('people', NULL), touchpoint.use_source('opportunities', NULL);
+DROP VIEW public.int_people, public.int_opportunities;
 -- a source that disappears is an error at refresh, never an empty result
 SELECT touchpoint.use_source('chats', 'my_chats');
 ALTER VIEW public.my_chats RENAME TO my_chats_renamed;

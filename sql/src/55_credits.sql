@@ -64,15 +64,17 @@ WITH weights AS (
     FROM @extschema@.custom_model m
 ),
 opp_tp AS (
-    SELECT o.opportunity_id, o.account_id, o.amount, o.created_at, o.closed_at, o.is_won,
+    -- ids as text: a registered source may have integer or uuid ids
+    SELECT o.opportunity_id::pg_catalog.text AS opportunity_id, o.account_id::pg_catalog.text AS account_id,
+           o.amount, o.created_at, o.closed_at, o.is_won,
            t.touchpoint_id, t.journey_id, t.touchpoint_date, t.touchpoint_type,
            t.channel, t.subchannel, t.source_kind, t.source_id, t.is_lead_creation,
            t.source_kind OPERATOR(pg_catalog.<>) 'visit' AS is_conversion,
            CASE t.source_kind WHEN 'visit' THEN 0 WHEN 'form' THEN 1 WHEN 'chat' THEN 2 ELSE 3 END AS kind_rank
     FROM %1$s o
-    JOIN %2$s p ON p.account_id OPERATOR(pg_catalog.=) o.account_id
-    JOIN @extschema@.touchpoints t ON t.person_id OPERATOR(pg_catalog.=) p.person_id
-    WHERE ($1 IS NULL OR o.opportunity_id OPERATOR(pg_catalog.=) ANY ($1))
+    JOIN %2$s p ON p.account_id::pg_catalog.text OPERATOR(pg_catalog.=) o.account_id::pg_catalog.text
+    JOIN @extschema@.touchpoints t ON t.person_id OPERATOR(pg_catalog.=) p.person_id::pg_catalog.text
+    WHERE ($1 IS NULL OR o.opportunity_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1))
       AND (o.closed_at IS NULL OR t.touchpoint_date OPERATOR(pg_catalog.<=) o.closed_at)
 ),
 ordered AS (
