@@ -11,6 +11,7 @@ OBJS = \
 	src/tp_calls.o \
 	src/tp_index.o \
 	src/tp_scan.o \
+	src/tp_scan_pipeline.o \
 	src/tp_srf.o \
 	src/tp_rules.o \
 	src/tp_channel.o \

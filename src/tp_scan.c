@@ -52,162 +52,13 @@
 #include "touchpoint.h"
 #include "tp_compat.h"
 #include "tp_index.h"
-
-/* A session that covered at least one call (the offer comes first). */
-typedef struct ScanSession
-{
-	TpOffer		offer;
-	TpSessionData data;
-} ScanSession;
-
-/*
- * Sessions wanted by id (TpRun.named): open addressing over the ids' hashes;
- * found is filled by the pass when a session with that id is read.
- */
-typedef struct NamedSlot
-{
-	const char *id;				/* NULL: empty slot */
-	int			len;
-	uint32		hash;
-	ScanSession *found;
-} NamedSlot;
-
-typedef struct TpNamedSet
-{
-	NamedSlot  *slots;
-	uint32		mask;
-	uint64	   *bits;			/* one bit per hash, before the slots: most ids are not wanted */
-	uint32		bits_mask;		/* bits - 1 */
-} TpNamedSet;
-
-static inline bool
-named_may_have(const TpNamedSet *set, uint32 hash)
-{
-	uint32		bit = hash & set->bits_mask;
-
-	return (set->bits[bit >> 6] >> (bit & 63)) & 1;
-}
-
-static NamedSlot *
-named_slot(const TpNamedSet *set, const char *id, int len, uint32 hash)
-{
-	uint32		h;
-
-	for (h = hash & set->mask;; h = (h + 1) & set->mask)
-	{
-		NamedSlot  *slot = &set->slots[h];
-
-		if (slot->id == NULL ||
-			(slot->hash == hash && slot->len == len && memcmp(slot->id, id, len) == 0))
-			return slot;
-	}
-}
-
-static void
-named_add(TpNamedSet *set, const char *id)
-{
-	int			len = strlen(id);
-	uint32		hash = hash_bytes((const unsigned char *) id, len);
-	NamedSlot  *slot = named_slot(set, id, len, hash);
-
-	slot->id = id;
-	slot->len = len;
-	slot->hash = hash;
-	set->bits[(hash & set->bits_mask) >> 6] |= UINT64CONST(1) << ((hash & set->bits_mask) & 63);
-}
-
-/* The set of the ids the calls' phones and run->named_extra name. */
-static TpNamedSet *
-build_named_set(TpRun *run, const TpScanCall *calls, int ncalls)
-{
-	TpNamedSet *set = palloc(sizeof(TpNamedSet));
-	uint32		nslots = 2;
-	int			n = run->n_named_extra;
-	int			i;
-
-	for (i = 0; i < ncalls; i++)
-		n += calls[i].task.phone != NULL;
-	while (nslots < 2 * (uint32) n + 2)
-		nslots <<= 1;
-	set->mask = nslots - 1;
-	set->slots = palloc_extended(sizeof(NamedSlot) * nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	set->bits_mask = nslots * 8 - 1;	/* 16 bits per id: a few percent pass wrongly */
-	set->bits = palloc_extended(nslots, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	for (i = 0; i < ncalls; i++)
-		if (calls[i].task.phone != NULL)
-			named_add(set, calls[i].task.phone);
-	for (i = 0; i < run->n_named_extra; i++)
-		named_add(set, run->named_extra[i]);
-	return set;
-}
-
-bool
-TpNamedSession(const TpRun *run, const char *session_id, TpSession *session,
-			   TpSessionData **data)
-{
-	int			len = strlen(session_id);
-	NamedSlot  *slot;
-
-	if (run->named == NULL)
-		return false;
-	slot = named_slot(run->named, session_id, len,
-					  hash_bytes((const unsigned char *) session_id, len));
-	if (slot->id == NULL || slot->found == NULL)
-		return false;
-	session->session_id = slot->found->offer.session_id;
-	session->started_at = slot->found->offer.started_at;
-	session->anchor = slot->found->offer.started_at;
-	*data = &slot->found->data;
-	return true;
-}
-
-/*
- * One session row, wherever it comes from: an SPI tuple (any relation, read
- * by the executor as the caller) or a heap slot (a plain table read
- * directly).  row_get(row, column) returns the Datum of a column of the
- * description (TP_S_*): SPI column column + 1, or heap attribute
- * attnums[column].
- */
-typedef struct SessionRow
-{
-	HeapTuple	tuple;			/* SPI path */
-	TupleDesc	desc;
-	TupleTableSlot *slot;		/* direct path */
-	const AttrNumber *attnums;	/* TP_S_* -> attribute number, direct path */
-	AttrNumber	deform_upto;	/* direct path: the last of the four columns every row needs */
-} SessionRow;
-
-static inline Datum
-row_get(const SessionRow *row, int column, bool *isnull)
-{
-	if (row->slot != NULL)
-		return slot_getattr(row->slot, row->attnums[column], isnull);
-	return SPI_getbinval(row->tuple, row->desc, column + 1, isnull);
-}
-
-/* What one pass over the sessions needs. */
-typedef struct PassState
-{
-	TpRun	   *run;
-	KeyIndex   *index;
-	MemoryContext work_ctx;
-	MemoryContext row_ctx;		/* detoasted values of the current row */
-	bool		row_ctx_used;
-	char	   *keybuf;
-	int			keybuf_len;
-} PassState;
-
-static inline text *
-row_text(PassState *st, Datum d)
-{
-	return TpPlainText(d, st->row_ctx, &st->row_ctx_used);
-}
+#include "tp_scan.h"
 
 /*
  * Copy a session that covers calls into long-lived memory: one allocation
  * holds the session and its text strings (touchpoint.h).
  */
-static ScanSession *
+ScanSession *
 keep_session(PassState *st, const SessionRow *row, TimestampTz started_at,
 			 bool last_null, TimestampTz last_activity)
 {
@@ -263,19 +114,6 @@ null_session_column(PassState *st, const SessionRow *row, const char *key, int k
 	TpNullColumnError(&st->run->sessions, "started_at", "session",
 					  TextDatumGetCString(row_get(row, TP_S_SESSION_ID, &isnull)));
 }
-
-/* What every session needs before its id's calls are consulted. */
-typedef struct SessionHead
-{
-	uint32		hash;			/* of the normalised id, which is in st->keybuf */
-	int			keylen;
-	bool		id_null;
-	bool		start_null;
-	bool		last_null;
-	TimestampTz started_at;
-	TimestampTz last_activity;
-	int64		end;			/* covers calls with started_at <= t < end */
-} SessionHead;
 
 /* The session's normalised id (into st->keybuf), its hash and times; false: no id. */
 static inline bool
@@ -361,134 +199,6 @@ offer_session(PassState *st, const SessionRow *row, const SessionHead *head)
 }
 
 /*
- * The pipeline: may the session's id have calls (a slot with its hash)?
- * Only those sessions can be an id's earliest or one an event names
- * (others named are fetched by find_named_leftovers).
- */
-static inline bool
-key_is_called(const KeyIndex *index, const SessionHead *head)
-{
-	uint32		h;
-
-	for (h = head->hash & index->mask; index->slots[h].entry != 0; h = (h + 1) & index->mask)
-		if (index->slots[h].hash == head->hash)
-			return true;
-	return false;
-}
-
-/*
- * The pipeline: keep a session some event names by id.  The pass looks at
- * the sessions of called BizibleIds (a form fill or chat that names its
- * session is itself an event of that id, so almost always there);
- * find_named_leftovers() fetches any other by id afterwards.
- */
-static void
-check_named(PassState *st, const SessionRow *row)
-{
-	bool		isnull;
-	Datum		d = row_get(row, TP_S_SESSION_ID, &isnull);
-	text	   *id;
-	uint32		hash;
-	NamedSlot  *slot;
-	TimestampTz started_at;
-	TimestampTz last_activity;
-	bool		last_null;
-
-	if (isnull)
-		return;
-	id = row_text(st, d);
-	hash = hash_bytes((const unsigned char *) VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
-	if (!named_may_have(st->run->named, hash))
-		return;
-	slot = named_slot(st->run->named, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id), hash);
-	if (slot->id == NULL || slot->found != NULL)
-		return;
-	d = row_get(row, TP_S_STARTED_AT, &isnull);
-	if (isnull)
-		TpNullColumnError(&st->run->sessions, "started_at", "session", slot->id);
-	started_at = DatumGetTimestampTz(d);
-	d = row_get(row, TP_S_LAST_ACTIVITY_AT, &last_null);
-	last_activity = last_null ? 0 : DatumGetTimestampTz(d);
-	slot->found = keep_session(st, row, started_at, last_null, last_activity);
-}
-
-/*
- * The pipeline's first-touch visits: remember the earliest session (by
- * started_at, then session_id bytewise) of every called id.  Sessions come
- * in heap order, so a key's earliest is replaced a few times (about ln n for
- * n sessions); the one replaced is freed, so memory stays one session per id.
- */
-/* -1, 0, 1 as a (len bytes) is bytewise before, equal to, after b (NUL-terminated). */
-static int
-cmp_id_bytes(const char *a, int len, const char *b)
-{
-	int			c = strncmp(a, b, len);
-
-	if (c != 0)
-		return c;
-	return b[len] == '\0' ? 0 : -1;	/* a is a prefix of b: smaller */
-}
-
-static void
-track_first_session(PassState *st, const SessionRow *row, const SessionHead *head)
-{
-	const KeyIndex *index = st->index;
-	uint32		h;
-
-	if (head->id_null || head->start_null)
-		return;					/* offer_session raises the error for a called id */
-	for (h = head->hash & index->mask; index->slots[h].entry != 0; h = (h + 1) & index->mask)
-	{
-		KeySlot    *slot = &index->slots[h];
-		KeyEntry   *e;
-		ScanSession *old;
-
-		/*
-		 * Most sessions are not their id's earliest so far: the start kept
-		 * in the slot says so without touching the entry or the id (if the
-		 * hash is another id's, there is nothing to do either).
-		 */
-		if (slot->hash != head->hash || head->started_at > slot->first_session_at)
-			continue;
-		e = &index->entries[slot->entry - 1];
-		if (e->keylen != head->keylen || memcmp(e->key, st->keybuf, head->keylen) != 0)
-			continue;
-		if (head->started_at == slot->first_session_at)
-		{
-			/* a tie on the start: the smaller session_id, bytewise */
-			bool		isnull;
-			text	   *id = row_text(st, row_get(row, TP_S_SESSION_ID, &isnull));
-			char	   *mine = pnstrdup(VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
-			int			c;
-
-			c = cmp_id_bytes(mine, strlen(mine),
-							 ((ScanSession *) e->first_session)->offer.session_id);
-			pfree(mine);
-			if (c >= 0)
-				return;			/* not smaller bytewise */
-		}
-		slot->first_session_at = head->started_at;
-		old = (ScanSession *) e->first_session;
-		e->first_session = keep_session(st, row, head->started_at, head->last_null,
-										head->last_activity);
-		if (old != NULL)
-			pfree(old);
-		return;
-	}
-}
-
-/*
- * The pipeline: a session of a called id may be one some event names (the
- * bit set answers for most without a probe); see check_named.
- */
-static inline void
-track_named(PassState *st, const SessionRow *row, const SessionHead *head)
-{
-	if (!head->id_null)
-		check_named(st, row);
-}
-
-/*
  * Consider one session: skip it unless its BizibleId has calls and it covers
  * at least one of them; then keep it and offer it to those calls.  The
  * filter of (id, time) comes first: it is in the CPU cache and dismisses
@@ -502,9 +212,9 @@ consider_session(PassState *st, const SessionRow *row)
 	if (st->index->nentries == 0 || !session_head(st, row, &head))
 		return;
 	if (st->run->first_session != NULL)
-		track_first_session(st, row, &head);
-	if (st->run->named != NULL && key_is_called(st->index, &head))
-		track_named(st, row, &head);
+		TpTrackFirstSession(st, row, &head);
+	if (st->run->named != NULL && TpKeyIsCalled(st->index, &head))
+		TpTrackNamed(st, row, &head);
 	if (session_may_cover(st->index, &head))
 		offer_session(st, row, &head);
 }
@@ -671,16 +381,16 @@ offer_batch(PassState *st, PendingSession *batch, int n, Buffer buffer, SessionR
 		SessionHead head;
 
 		if (!batch[i].candidate &&
-			(st->run->first_session == NULL || !key_is_called(index, &batch[i].head)))
+			(st->run->first_session == NULL || !TpKeyIsCalled(index, &batch[i].head)))
 			continue;
 		ExecStoreBufferHeapTuple(&batch[i].tuple, row->slot, buffer);
 		/* read again: the id goes back into st->keybuf for the comparison */
 		if (!session_head(st, row, &head))
 			continue;
 		if (st->run->first_session != NULL)
-			track_first_session(st, row, &head);
-		if (st->run->named != NULL && key_is_called(index, &head))
-			track_named(st, row, &head);
+			TpTrackFirstSession(st, row, &head);
+		if (st->run->named != NULL && TpKeyIsCalled(index, &head))
+			TpTrackNamed(st, row, &head);
 		if (batch[i].candidate)
 			offer_session(st, row, &head);
 	}
@@ -751,51 +461,6 @@ scan_sessions_direct(PassState *st, const AttrNumber *attnums)
 	table_close(rel, AccessShareLock);
 }
 
-/*
- * The named sessions the pass did not meet (of a BizibleId without calls,
- * without BizibleId, or unknown): one query by id, through the executor.
- */
-static void
-find_named_leftovers(PassState *st)
-{
-	TpNamedSet *set = st->run->named;
-	Datum	   *ids;
-	int			nids = 0;
-	uint32		h;
-	StringInfoData q;
-	TpStream	stream;
-	HeapTuple	tup;
-	TupleDesc	desc;
-	SessionRow	row;
-	Oid			argtypes[1] = {TEXTARRAYOID};
-	Datum		args[1];
-
-	ids = palloc_extended(sizeof(Datum) * (set->mask + 1), MCXT_ALLOC_HUGE);
-	for (h = 0; h <= set->mask; h++)
-		if (set->slots[h].id != NULL && set->slots[h].found == NULL)
-			ids[nids++] = PointerGetDatum(cstring_to_text(set->slots[h].id));
-	if (nids == 0)
-		return;
-	args[0] = PointerGetDatum(construct_array(ids, nids, TEXTOID, -1, false, TYPALIGN_INT));
-	initStringInfo(&q);
-	TpBuildSessionsQuery(&q, st->run, TP_SQ_BY_IDS);
-	TpStreamOpen(&stream, q.data, 1, argtypes, args);
-	memset(&row, 0, sizeof(row));
-	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (st->row_ctx_used)
-		{
-			MemoryContextReset(st->row_ctx);
-			st->row_ctx_used = false;
-		}
-		row.tuple = tup;
-		row.desc = desc;
-		check_named(st, &row);
-	}
-	TpStreamClose(&stream);
-}
-
 /* A kept session as the one-session group the emit callbacks take. */
 static void
 group_of_one(TpLoadedGroup *one, TpSession *session, const char *key, const ScanSession *s)
@@ -850,7 +515,7 @@ TpRunMergeScan(TpRun *run)
 		/* the caller looks sessions up in it after the pass (TpNamedSession) */
 		MemoryContext setcxt = MemoryContextSwitchTo(run->keep_ctx != NULL ? run->keep_ctx : work_ctx);
 
-		run->named = build_named_set(run, run->phone_names_session ? calls : NULL,
+		run->named = TpBuildNamedSet(run, run->phone_names_session ? calls : NULL,
 									 run->phone_names_session ? ncalls : 0);
 		MemoryContextSwitchTo(setcxt);
 	}
@@ -943,7 +608,7 @@ TpRunMergeScan(TpRun *run)
 		TpStreamClose(&stream);
 	}
 	if (run->named != NULL)
-		find_named_leftovers(&st);
+		TpFindNamedLeftovers(&st);
 
 	/* 4. The pipeline: every called id's earliest session. */
 	if (run->first_session != NULL)
