@@ -63,7 +63,6 @@ INSERT INTO calls VALUES
     ('pipeline_touchpoints', 'SELECT * FROM touchpoint_internal.pipeline_touchpoints(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
     ('pipeline_changes',     'SELECT * FROM touchpoint_internal.pipeline_changes(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL, ''touchpoint.touchpoints'')'),
     ('pipeline_placements',  'SELECT * FROM touchpoint_internal.pipeline_placements(''touchpoint.sessions'', ''touchpoint_internal.pipeline_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL)'),
-    ('key_filter',           'SELECT touchpoint_internal.key_filter(''x'')'),
     ('check_custom_model',   'SELECT touchpoint_internal.check_custom_model()'),
     ('build_credits',        'SELECT touchpoint_internal.build_credits()'),
     ('source',               'SELECT touchpoint_internal.source(''people'')'),

@@ -166,19 +166,6 @@ COMMENT ON VIEW @extschema@.placements IS
 'pipeline stage 1, per bizible_key: each conversion event with its session, journey and rank in that session (computed when read; docs/pipeline.md)';
 
 /*
- * The condition "expr is one of the keys $1" (all when $1 is NULL; a NULL
- * element stands for the NULL key), for the builders' dynamic statements.
- */
-CREATE FUNCTION touchpoint_internal.key_filter(expr pg_catalog.text)
-RETURNS pg_catalog.text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT pg_catalog.format('($1 IS NULL OR %1$s OPERATOR(pg_catalog.=) ANY ($1)
-        OR (%1$s IS NULL AND pg_catalog.array_position($1, NULL::pg_catalog.text) IS NOT NULL))', expr)
-$$;
-
-/*
  * build_touchpoints(keys): make touchpoint.touchpoints hold exactly what a
  * rebuild from the sources gives, by stages 1 and 2 in C.  NULL (every
  * key): the rebuild is compared with the table and only the differences

@@ -188,8 +188,6 @@ COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
 'touchpoint.channel_rules as the array classify_channel takes, in priority order';
 COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
 'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
-COMMENT ON FUNCTION touchpoint_internal.key_filter(pg_catalog.text) IS
-'SQL text: expr is one of the keys in $1 (all when $1 is NULL), for the stage builders';
 COMMENT ON FUNCTION touchpoint_internal.read_conversion_events() IS
 'the registered tasks, form fills and chats with a BizibleId, shaped as the engine reads tasks (kind-prefixed ids)';
 COMMENT ON FUNCTION touchpoint_internal.read_keyless_events() IS
