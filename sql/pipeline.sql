@@ -184,20 +184,22 @@ SELECT count(*) AS differences FROM (
     (SELECT * FROM full_credits WHERE opportunity_id IN ('o-1', 'o-4', 'o-7', 'o-20')
      EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints)) d;
 
--- a full refresh writes only what changed, and ends equal to a rebuild
-SELECT touchpoints_written AS unchanged_written FROM touchpoint.refresh();
+-- a full refresh writes only what changed, and ends equal to a rebuild (the
+-- tables were built by hand above: full => true); then the incremental ones
+SELECT mode, touchpoints_written AS unchanged_written FROM touchpoint.refresh("full" => true);
 UPDATE touchpoint.sessions SET channel = 'Display' WHERE session_id = 's-3-0';
 DELETE FROM touchpoint.tasks WHERE task_id = (SELECT min(task_id) FROM touchpoint.tasks WHERE NOT is_deleted);
 INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at)
 VALUES ('c-new', 'bz-1', NULL, timestamptz '2024-01-01 00:20');
-SELECT touchpoints_written BETWEEN 3 AND 20 AS few_written FROM touchpoint.refresh();
+SELECT mode, touchpoints_written BETWEEN 3 AND 20 AS few_written FROM touchpoint.refresh();
 SELECT count(*) AS differences FROM ((SELECT * FROM touchpoint.touchpoints EXCEPT ALL SELECT * FROM touchpoint.touchpoints_live)
     UNION ALL (SELECT * FROM touchpoint.touchpoints_live EXCEPT ALL SELECT * FROM touchpoint.touchpoints)) d;
 SELECT touchpoints_written AS unchanged_written FROM touchpoint.refresh();
--- a stored row changed behind refresh's back is put right by the next one
+-- a stored row changed behind refresh's back is put right by the next full
+-- one (an incremental refresh recomputes only what the sources' changes affect)
 UPDATE touchpoint.touchpoints SET channel = 'tampered' WHERE touchpoint_id = (SELECT min(touchpoint_id) FROM touchpoint.touchpoints);
 DELETE FROM touchpoint.touchpoints WHERE touchpoint_id = (SELECT max(touchpoint_id) FROM touchpoint.touchpoints);
-SELECT touchpoints_written AS repaired_written FROM touchpoint.refresh();
+SELECT mode, touchpoints_written AS repaired_written FROM touchpoint.refresh("full" => true);
 SELECT count(*) AS differences FROM ((SELECT * FROM touchpoint.touchpoints EXCEPT ALL SELECT * FROM touchpoint.touchpoints_live)
     UNION ALL (SELECT * FROM touchpoint.touchpoints_live EXCEPT ALL SELECT * FROM touchpoint.touchpoints)) d;
 -- two events of one source sharing an id: a clear error, nothing written

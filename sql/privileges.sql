@@ -88,7 +88,23 @@ INSERT INTO calls VALUES
     ('builtin_models',       'SELECT touchpoint_internal.builtin_models()'),
     ('check_position_model', 'SELECT touchpoint_internal.check_position_model(''m'', 22.5, 22.5, 22.5, 22.5, 10)'),
     ('refresh_job_name',     'SELECT touchpoint_internal.refresh_job_name()'),
+    -- incremental refresh (incremental.sql covers it): watching needs the
+    -- table's owner and EXECUTE on the capture trigger, which PUBLIC lacks;
+    -- recomputing writes the owner's tables
+    ('watch',                'SELECT touchpoint_internal.watch(''sessions'', ''touchpoint.sessions'')'),
+    ('unwatch',              'SELECT touchpoint_internal.unwatch(''touchpoint.sessions'')'),
+    ('change_detection',     'SELECT touchpoint_internal.change_detection(''sessions'')'),
+    ('inputs_fingerprint',   'SELECT touchpoint_internal.inputs_fingerprint()'),
+    ('credit_fingerprint',   'SELECT touchpoint_internal.credit_fingerprint()'),
+    ('events_by',            'SELECT * FROM touchpoint_internal.events_by(''key'', ARRAY[''emea-1''])'),
+    ('array_minus',          'SELECT touchpoint_internal.array_minus(ARRAY[''a'', ''b''], ARRAY[''b''])'),
+    ('sessions_of',          'SELECT touchpoint_internal.sessions_of(ARRAY[''emea-1''])'),
+    ('change_closure',       'SELECT * FROM touchpoint_internal.change_closure(ARRAY[''emea-1''], NULL, NULL, NULL, 10)'),
+    ('build_touchpoints_of', 'SELECT * FROM touchpoint_internal.build_touchpoints_of(ARRAY[''emea-1''], ''{}'', ''{}'', ''{}'')'),
+    ('opportunities_to_credit', 'SELECT touchpoint_internal.opportunities_to_credit(''{}'', ''{}'', ''{}'', ''{}'')'),
+    ('publish_all',          'SELECT * FROM touchpoint_internal.publish_all()'),
     -- trigger functions: only their triggers call them
+    ('capture_changes',      'SELECT 1 WHERE false'),
     ('custom_model_upsert',  'SELECT 1 WHERE false'),
     ('position_models_check', 'SELECT 1 WHERE false'),
     ('source_registry_resolve', 'SELECT 1 WHERE false');

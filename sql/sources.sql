@@ -440,6 +440,51 @@ TRUNCATE touchpoint.touchpoints, touchpoint.opportunity_touchpoints;
 DROP TABLE views_touchpoints, views_credits, views_placements;
 
 -- ===================================================================
+-- A registered table carries touchpoint's capture triggers, so refresh()
+-- stays incremental and equals a full rebuild; a disabled trigger or a
+-- registered view makes every refresh full, with its reason; registering
+-- another relation takes the triggers off the table.
+SELECT public.load_own_tables();
+CREATE TABLE public.etl_tasks (LIKE touchpoint.tasks INCLUDING ALL);
+INSERT INTO public.etl_tasks SELECT * FROM touchpoint.tasks;
+SELECT touchpoint.use_source('tasks', 'public.etl_tasks');
+SELECT kind, change_detection FROM touchpoint.sources WHERE kind IN ('sessions', 'tasks');
+SELECT t.tgname, t.tgenabled FROM pg_trigger t WHERE t.tgrelid = 'public.etl_tasks'::regclass ORDER BY 1;
+SELECT mode, reason FROM touchpoint.refresh();
+UPDATE public.etl_tasks SET occurred_at = occurred_at + interval '3 minutes', person_id = '00Q000002'
+WHERE task_id = (SELECT min(task_id) FROM public.etl_tasks WHERE bizible_id IS NOT NULL);
+DELETE FROM public.etl_tasks WHERE task_id = (SELECT max(task_id) FROM public.etl_tasks WHERE bizible_id IS NOT NULL);
+SELECT mode, keys_recomputed > 0 AS recomputed, reason FROM touchpoint.refresh();
+CREATE TEMP TABLE incremental_touchpoints AS SELECT * FROM touchpoint.touchpoints;
+CREATE TEMP TABLE incremental_credits AS SELECT * FROM touchpoint.credits;
+SELECT mode, touchpoints_written AS full_rebuild_wrote FROM touchpoint.refresh("full" => true);
+SELECT (SELECT count(*) FROM ((SELECT * FROM incremental_touchpoints EXCEPT ALL SELECT * FROM touchpoint.touchpoints)
+        UNION ALL (SELECT * FROM touchpoint.touchpoints EXCEPT ALL SELECT * FROM incremental_touchpoints)) d) AS touchpoints_diff,
+       (SELECT count(*) FROM ((SELECT * FROM incremental_credits EXCEPT ALL SELECT * FROM touchpoint.credits)
+        UNION ALL (SELECT * FROM touchpoint.credits EXCEPT ALL SELECT * FROM incremental_credits)) d) AS credits_diff;
+-- a capture trigger disabled by hand: the table is no longer watched
+ALTER TABLE public.etl_tasks DISABLE TRIGGER touchpoint_capture_update;
+SELECT kind, change_detection FROM touchpoint.sources WHERE kind = 'tasks';
+SELECT mode, reason FROM touchpoint.refresh();
+SELECT mode, reason FROM touchpoint.refresh();
+-- registered again, it is watched again (and the next refresh is full once)
+SELECT touchpoint.use_source('tasks', 'public.etl_tasks');
+SELECT mode, reason FROM touchpoint.refresh();
+SELECT mode, reason FROM touchpoint.refresh();
+-- a view as an input cannot be watched: every refresh is full
+SELECT touchpoint.use_source('people', 'my_people');
+SELECT kind, change_detection FROM touchpoint.sources WHERE kind = 'people';
+SELECT mode, reason FROM touchpoint.refresh();
+SELECT mode, reason FROM touchpoint.refresh();
+SELECT touchpoint.use_source('people', NULL);
+-- back to touchpoint's table: the triggers are taken off etl_tasks
+SELECT touchpoint.use_source('tasks', NULL);
+SELECT count(*) AS triggers_left FROM pg_trigger t WHERE t.tgrelid = 'public.etl_tasks'::regclass
+  AND t.tgfoid = 'touchpoint_internal.capture_changes()'::regprocedure;
+DROP TABLE public.etl_tasks, incremental_touchpoints, incremental_credits;
+TRUNCATE touchpoint.touchpoints, touchpoint.opportunity_touchpoints;
+
+-- ===================================================================
 -- Clean up: back to touchpoint's own tables, nothing of ours left.
 SELECT touchpoint.use_source(k, NULL)
 FROM unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k;

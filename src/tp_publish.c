@@ -159,7 +159,7 @@ same_value(Oid type, Datum stored, bool stored_null, Datum fresh, bool fresh_nul
  * (op, id, row) — 'delete' an id the target holds and a full rebuild would
  * not (or would hold differently), 'insert' a row it would hold and the
  * target does not.  Deleting, then inserting them makes target exactly the
- * full rebuild.
+ * full rebuild.  A last row ('total', n) says how many rows it then holds.
  */
 Datum
 tp_pipeline_changes(PG_FUNCTION_ARGS)
@@ -276,6 +276,13 @@ tp_pipeline_changes(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(row_ctx);
 	}
+	/* and how many rows the table holds afterwards, so no one counts them */
+	out[0] = CStringGetTextDatum("total");
+	out[1] = CStringGetTextDatum(psprintf("%d", fresh.nrows));
+	out_nulls[0] = out_nulls[1] = false;
+	out_nulls[2] = true;
+	out[2] = (Datum) 0;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, out_nulls);
 	MemoryContextDelete(row_ctx);
 	MemoryContextDelete(keep_ctx);
 	return (Datum) 0;

@@ -52,6 +52,13 @@ if [ $status != 0 ]; then
     [ -f output_iso/regression.diffs ] && head -c 20000 output_iso/regression.diffs
 fi
 
+echo "== incremental refresh under concurrent writers (test/incremental_concurrency.sh)"
+bash test/incremental_concurrency.sh >"$WORK/concurrency.log" 2>&1
+status=$?
+grep -E '^incremental_concurrency:' "$WORK/concurrency.log"
+[ $status != 0 ] && tail -n 40 "$WORK/concurrency.log"
+record incremental_concurrency $status
+
 echo "== TAP: cancellation and memory over millions of rows (test/t)"
 bash test/t/run.sh >"$WORK/tap.log" 2>&1
 status=$?

@@ -159,6 +159,10 @@ BEGIN
                   HINT = pg_catalog.format('Ask role "%s" to run SELECT @extschema@.use_source(%L, ...);', owner_name, kind);
     END IF;
 
+    -- the relation registered until now no longer needs its capture triggers
+    PERFORM touchpoint_internal.unwatch(pg_catalog.to_regclass(r.relation))
+    FROM touchpoint_internal.source_registry r
+    WHERE r.kind OPERATOR(pg_catalog.=) use_source.kind AND pg_catalog.to_regclass(r.relation) IS NOT NULL;
     IF relation IS NULL OR relation OPERATOR(pg_catalog.=) pg_catalog.format('@extschema@.%I', kind)::pg_catalog.regclass THEN
         DELETE FROM touchpoint_internal.source_registry r WHERE r.kind OPERATOR(pg_catalog.=) use_source.kind;
         RETURN pg_catalog.format('%s: touchpoint''s own table @extschema@.%s', kind, kind);
@@ -182,6 +186,9 @@ BEGIN
     VALUES (kind, rel_name)
     ON CONFLICT ON CONSTRAINT source_registry_pkey DO UPDATE
         SET relation = EXCLUDED.relation, relid = EXCLUDED.relid, registered_at = EXCLUDED.registered_at;
+    -- a table's changes are captured by triggers (incremental refresh); a
+    -- view's cannot be (touchpoint.sources says so)
+    PERFORM touchpoint_internal.watch(kind, relation);
     RETURN pg_catalog.format('%s: %s', kind, rel_name);
 END
 $$;

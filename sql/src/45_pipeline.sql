@@ -50,54 +50,68 @@ CREATE UNIQUE INDEX touchpoints_touchpoint_id_idx ON @extschema@.touchpoints (to
  * session carries that session_id in phone.  Read at the caller's snapshot
  * (STABLE), with the caller's privileges.
  */
-CREATE FUNCTION touchpoint_internal.read_conversion_events()
+CREATE FUNCTION touchpoint_internal.read_conversion_events(keys pg_catalog.text[] DEFAULT NULL)
 RETURNS TABLE (task_id pg_catalog.text, bizible_id pg_catalog.text, type pg_catalog.text,
                subject pg_catalog.text, phone pg_catalog.text, person_id pg_catalog.text,
                occurred_at pg_catalog.timestamptz, is_deleted pg_catalog.bool)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- keys: only the events of these normalised BizibleIds (incremental refresh)
+    only_keys pg_catalog.text := CASE WHEN keys IS NOT NULL THEN
+        $w$ WHERE @extschema@.bizible_key(e.bizible_id::pg_catalog.text) COLLATE "C" OPERATOR(pg_catalog.=) ANY ($1)$w$ ELSE '' END;
 BEGIN
     RETURN QUERY EXECUTE pg_catalog.format($q$
-        SELECT 'call:' OPERATOR(pg_catalog.||) t.task_id::pg_catalog.text, t.bizible_id::pg_catalog.text,
-               NULL::pg_catalog.text, t.type::pg_catalog.text, NULL::pg_catalog.text,
-               t.person_id::pg_catalog.text, t.occurred_at::pg_catalog.timestamptz, t.is_deleted::pg_catalog.bool
-        FROM %1$s t
+        SELECT 'call:' OPERATOR(pg_catalog.||) e.task_id::pg_catalog.text, e.bizible_id::pg_catalog.text,
+               NULL::pg_catalog.text, e.type::pg_catalog.text, NULL::pg_catalog.text,
+               e.person_id::pg_catalog.text, e.occurred_at::pg_catalog.timestamptz, e.is_deleted::pg_catalog.bool
+        FROM %1$s e %4$s
         UNION ALL
-        SELECT 'form:' OPERATOR(pg_catalog.||) f.submit_id::pg_catalog.text, f.bizible_id::pg_catalog.text,
-               NULL, f.form_url::pg_catalog.text, f.session_id::pg_catalog.text,
-               f.person_id::pg_catalog.text, f.submitted_at::pg_catalog.timestamptz, false
-        FROM %2$s f
+        SELECT 'form:' OPERATOR(pg_catalog.||) e.submit_id::pg_catalog.text, e.bizible_id::pg_catalog.text,
+               NULL, e.form_url::pg_catalog.text, e.session_id::pg_catalog.text,
+               e.person_id::pg_catalog.text, e.submitted_at::pg_catalog.timestamptz, false
+        FROM %2$s e %4$s
         UNION ALL
-        SELECT 'chat:' OPERATOR(pg_catalog.||) c.chat_id::pg_catalog.text, c.bizible_id::pg_catalog.text,
-               NULL, NULL, c.session_id::pg_catalog.text,
-               c.person_id::pg_catalog.text, c.started_at::pg_catalog.timestamptz, false
-        FROM %3$s c $q$,
+        SELECT 'chat:' OPERATOR(pg_catalog.||) e.chat_id::pg_catalog.text, e.bizible_id::pg_catalog.text,
+               NULL, NULL, e.session_id::pg_catalog.text,
+               e.person_id::pg_catalog.text, e.started_at::pg_catalog.timestamptz, false
+        FROM %3$s e %4$s $q$,
         touchpoint_internal.source('tasks'), touchpoint_internal.source('form_submits'),
-        touchpoint_internal.source('chats'));
+        touchpoint_internal.source('chats'), only_keys)
+        USING keys;
 END
 $$;
 
 /*
  * The form fills and chats without a BizibleId: the engine cannot place
  * them; each is a touchpoint of its own, in the session it names if any.
+ * ids: only these (form:<id>, chat:<id>; incremental refresh).
  */
-CREATE FUNCTION touchpoint_internal.read_keyless_events()
+CREATE FUNCTION touchpoint_internal.read_keyless_events(ids pg_catalog.text[] DEFAULT NULL)
 RETURNS TABLE (source_kind pg_catalog.text, source_id pg_catalog.text, person_id pg_catalog.text,
                occurred_at pg_catalog.timestamptz, form_url pg_catalog.text, session_id pg_catalog.text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    form_ids pg_catalog.text[] := ARRAY(SELECT pg_catalog.substr(i, 6) FROM pg_catalog.unnest(ids) i
+                                        WHERE pg_catalog.starts_with(i, 'form:'));
+    chat_ids pg_catalog.text[] := ARRAY(SELECT pg_catalog.substr(i, 6) FROM pg_catalog.unnest(ids) i
+                                        WHERE pg_catalog.starts_with(i, 'chat:'));
 BEGIN
     RETURN QUERY EXECUTE pg_catalog.format($q$
         SELECT 'form'::pg_catalog.text, f.submit_id::pg_catalog.text, f.person_id::pg_catalog.text,
                f.submitted_at::pg_catalog.timestamptz, f.form_url::pg_catalog.text, f.session_id::pg_catalog.text
-        FROM %1$s f WHERE @extschema@.bizible_key(f.bizible_id::pg_catalog.text) IS NULL
+        FROM %1$s f WHERE @extschema@.bizible_key(f.bizible_id::pg_catalog.text) IS NULL %3$s
         UNION ALL
         SELECT 'chat', c.chat_id::pg_catalog.text, c.person_id::pg_catalog.text,
                c.started_at::pg_catalog.timestamptz, NULL, c.session_id::pg_catalog.text
-        FROM %2$s c WHERE @extschema@.bizible_key(c.bizible_id::pg_catalog.text) IS NULL $q$,
-        touchpoint_internal.source('form_submits'), touchpoint_internal.source('chats'));
+        FROM %2$s c WHERE @extschema@.bizible_key(c.bizible_id::pg_catalog.text) IS NULL %4$s $q$,
+        touchpoint_internal.source('form_submits'), touchpoint_internal.source('chats'),
+        CASE WHEN ids IS NOT NULL THEN 'AND f.submit_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)' ELSE '' END,
+        CASE WHEN ids IS NOT NULL THEN 'AND c.chat_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($2)' ELSE '' END)
+        USING form_ids, chat_ids;
 END
 $$;
 
@@ -166,14 +180,49 @@ COMMENT ON VIEW @extschema@.placements IS
 'pipeline stage 1, per bizible_key: each conversion event with its session, journey and rank in that session (computed when read; docs/pipeline.md)';
 
 /*
- * build_touchpoints(keys): make touchpoint.touchpoints hold exactly what a
- * rebuild from the sources gives, by stages 1 and 2 in C.  NULL (every
- * key): the rebuild is compared with the table and only the differences
- * are written (a DELETE of the ids that changed or went, an INSERT of the
- * new rows).  A set of normalised BizibleIds: the touchpoints of the
- * journeys they make are deleted and inserted again; keys must hold every
- * BizibleId those journeys touch (docs/pipeline.md).  Returns the rows
- * written (deleted + inserted).
+ * publish_all(): make touchpoint.touchpoints exactly what a rebuild from the
+ * sources gives, by stages 1 and 2 in C: the rebuild is compared with the
+ * table and only the differences are written (a DELETE of the ids that
+ * changed or went, an INSERT of the new rows).  Returns the rows written
+ * (deleted + inserted) and the rows the table then holds.
+ */
+CREATE FUNCTION touchpoint_internal.publish_all(OUT written pg_catalog.int8, OUT total pg_catalog.int8)
+RETURNS record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    changes bigint;
+    deleted bigint := 0;
+    inserted bigint := 0;
+BEGIN
+    CREATE TEMPORARY TABLE tp_changes ON COMMIT DROP AS
+    SELECT * FROM touchpoint_internal.pipeline_changes(
+        touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
+        'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
+        '@extschema@.touchpoints');
+    GET DIAGNOSTICS changes = ROW_COUNT;
+    SELECT c.id::pg_catalog.int8 INTO total FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'total';
+    IF changes OPERATOR(pg_catalog.>) 1 THEN
+        ANALYZE pg_temp.tp_changes;     -- few changes: index probes; many: one hash join
+        DELETE FROM @extschema@.touchpoints t USING pg_temp.tp_changes c
+        WHERE c.op OPERATOR(pg_catalog.=) 'delete' AND t.touchpoint_id OPERATOR(pg_catalog.=) c.id COLLATE "C";
+        GET DIAGNOSTICS deleted = ROW_COUNT;
+        INSERT INTO @extschema@.touchpoints
+        SELECT (c.tp).* FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert';
+        GET DIAGNOSTICS inserted = ROW_COUNT;
+    END IF;
+    DROP TABLE pg_temp.tp_changes;
+    written := deleted OPERATOR(pg_catalog.+) inserted;
+END
+$$;
+
+/*
+ * build_touchpoints(keys): NULL (every key): publish_all().  A set of
+ * normalised BizibleIds: the touchpoints of the journeys the new rows make
+ * and of the ids in `keys` are deleted and inserted again; keys must hold
+ * every BizibleId those journeys touch (docs/pipeline.md).  Returns the
+ * rows written (deleted + inserted).
  */
 CREATE FUNCTION touchpoint_internal.build_touchpoints(keys pg_catalog.text[] DEFAULT NULL)
 RETURNS pg_catalog.int8
@@ -181,42 +230,23 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    changes bigint;
     deleted bigint;
     inserted bigint;
 BEGIN
     IF keys IS NULL THEN
-        CREATE TEMPORARY TABLE tp_changes ON COMMIT DROP AS
-        SELECT * FROM touchpoint_internal.pipeline_changes(
-            touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
-            'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
-            '@extschema@.touchpoints');
-        GET DIAGNOSTICS changes = ROW_COUNT;
-        deleted := 0;
-        inserted := 0;
-        IF changes OPERATOR(pg_catalog.>) 0 THEN
-            ANALYZE pg_temp.tp_changes;     -- few changes: index probes; many: one hash join
-            DELETE FROM @extschema@.touchpoints t USING pg_temp.tp_changes c
-            WHERE c.op OPERATOR(pg_catalog.=) 'delete' AND t.touchpoint_id OPERATOR(pg_catalog.=) c.id COLLATE "C";
-            GET DIAGNOSTICS deleted = ROW_COUNT;
-            INSERT INTO @extschema@.touchpoints
-            SELECT (c.tp).* FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert';
-            GET DIAGNOSTICS inserted = ROW_COUNT;
-        END IF;
-        DROP TABLE pg_temp.tp_changes;
-    ELSE
-        CREATE TEMPORARY TABLE tp_rebuilt ON COMMIT DROP AS
-        SELECT * FROM touchpoint_internal.pipeline_touchpoints(
-            touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
-            'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL, keys);
-        DELETE FROM @extschema@.touchpoints t
-        WHERE t.journey_id IN (SELECT r.journey_id FROM pg_temp.tp_rebuilt r)
-           OR t.bizible_id OPERATOR(pg_catalog.=) ANY (keys);
-        GET DIAGNOSTICS deleted = ROW_COUNT;
-        INSERT INTO @extschema@.touchpoints SELECT * FROM pg_temp.tp_rebuilt;
-        GET DIAGNOSTICS inserted = ROW_COUNT;
-        DROP TABLE pg_temp.tp_rebuilt;
+        RETURN (touchpoint_internal.publish_all()).written;
     END IF;
+    CREATE TEMPORARY TABLE tp_rebuilt ON COMMIT DROP AS
+    SELECT * FROM touchpoint_internal.pipeline_touchpoints(
+        touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
+        'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL, keys);
+    DELETE FROM @extschema@.touchpoints t
+    WHERE t.journey_id IN (SELECT r.journey_id FROM pg_temp.tp_rebuilt r)
+       OR t.bizible_id OPERATOR(pg_catalog.=) ANY (keys);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    INSERT INTO @extschema@.touchpoints SELECT * FROM pg_temp.tp_rebuilt;
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    DROP TABLE pg_temp.tp_rebuilt;
     RETURN deleted OPERATOR(pg_catalog.+) inserted;
 END
 $$;

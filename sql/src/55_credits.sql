@@ -73,7 +73,10 @@ opp_tp AS (
            CASE t.source_kind WHEN 'visit' THEN 0 WHEN 'form' THEN 1 WHEN 'chat' THEN 2 ELSE 3 END AS kind_rank
     FROM %1$s o
     JOIN %2$s p ON p.account_id::pg_catalog.text OPERATOR(pg_catalog.=) o.account_id::pg_catalog.text
-    JOIN @extschema@.touchpoints t ON t.person_id OPERATOR(pg_catalog.=) p.person_id::pg_catalog.text
+    -- a touchpoint with a person is in that person's journey (journey_id =
+    -- person_id): the journey index finds a few opportunities' touchpoints
+    JOIN @extschema@.touchpoints t ON t.journey_id OPERATOR(pg_catalog.=) (p.person_id::pg_catalog.text COLLATE "C")
+                                  AND t.person_id OPERATOR(pg_catalog.=) p.person_id::pg_catalog.text
     WHERE ($1 IS NULL OR o.opportunity_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1))
       AND (o.closed_at IS NULL OR t.touchpoint_date OPERATOR(pg_catalog.<=) o.closed_at)
 ),

@@ -80,13 +80,20 @@ END
 $$;
 
 /*
- * refresh(full): the pipeline's stages in order: placements and journeys (one
- * pass in C, written to touchpoints), then credit, each a DELETE and an
- * INSERT in this transaction, so readers never wait and see everything
- * before or everything after.  EXCLUSIVE locks on
- * the stage tables (which SELECT's ACCESS SHARE does not conflict with) make
- * two refreshes wait for each other; the one that waited then reads what the
- * first committed.  Until refresh can be incremental, every refresh is full.
+ * refresh(full): the pipeline's stages in order — placements and journeys
+ * (the C pass, written to touchpoints), then credit — in the caller's
+ * transaction, so readers never wait and see everything before or
+ * everything after.  EXCLUSIVE locks on the stage tables (which SELECT's
+ * ACCESS SHARE does not conflict with) make two refreshes wait for each
+ * other; the one that waited then reads what the first committed.
+ *
+ * Incremental unless asked otherwise (docs/incremental.md): the change log
+ * rows this refresh sees are taken (deleted) first; their keys are closed
+ * over the ties of the sources (change_closure), and only those BizibleIds,
+ * journeys and opportunities are recomputed, their differences written.
+ * Full when asked, the first time, when what every row depends on changed
+ * (inputs_fingerprint, credit_fingerprint), when an input was truncated or
+ * cannot be watched, or when the batch is a tenth of the table or more.
  */
 CREATE FUNCTION @extschema@.refresh(
     "full" pg_catalog.bool DEFAULT false,
@@ -96,7 +103,10 @@ CREATE FUNCTION @extschema@.refresh(
     OUT duration pg_catalog.interval,
     OUT touchpoints_written pg_catalog.int8,
     OUT touchpoints_duration pg_catalog.interval,
-    OUT credits_duration pg_catalog.interval)
+    OUT credits_duration pg_catalog.interval,
+    OUT keys_recomputed pg_catalog.int8,
+    OUT opportunities_recomputed pg_catalog.int8,
+    OUT reason pg_catalog.text)
 RETURNS record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -105,6 +115,20 @@ DECLARE
     started timestamptz := pg_catalog.clock_timestamp();
     step timestamptz;
     caller_work_mem text := pg_catalog.current_setting('work_mem');
+    state touchpoint_internal.refresh_state;
+    fp_inputs text;
+    fp_credit text;
+    ch record;
+    closure record;
+    rows_deleted int8 := 0;
+    rows_inserted int8 := 0;
+    changed_persons text[] := '{}';
+    changed_since timestamptz[] := '{}';
+    published record;
+    credit_reason text;
+    to_credit text[];
+    before_rows int8;
+    written int8;
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
     PERFORM touchpoint_internal.check_custom_model();
@@ -119,10 +143,63 @@ BEGIN
     IF pg_catalog.pg_size_bytes(caller_work_mem) OPERATOR(pg_catalog.<) 67108864 THEN  -- 64MB
         PERFORM pg_catalog.set_config('work_mem', '64MB', true);
     END IF;
-    mode := 'full';
     step := pg_catalog.clock_timestamp();
-    touchpoints_written := touchpoint_internal.build_touchpoints(NULL);
-    SELECT pg_catalog.count(*) INTO touchpoints FROM @extschema@.touchpoints;
+
+    -- take the changes this refresh sees; later ones stay for the next
+    WITH taken AS (DELETE FROM touchpoint_internal.changes c RETURNING c.kind, c.keys),
+    per_kind AS (SELECT t.kind, pg_catalog.array_agg(DISTINCT k) AS keys
+                 FROM taken t CROSS JOIN LATERAL pg_catalog.unnest(t.keys) k GROUP BY t.kind)
+    SELECT COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'bizible_key'), '{}') AS keys,
+           COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'person'), '{}') AS persons,
+           COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'session'), '{}') AS sessions,
+           COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'keyless'), '{}') AS keyless,
+           COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'account'), '{}') AS accounts,
+           COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'opportunity'), '{}') AS opportunities,
+           COALESCE(pg_catalog.max(p.keys) FILTER (WHERE p.kind OPERATOR(pg_catalog.=) 'everything'), '{}') AS truncated
+    INTO ch FROM per_kind p;
+
+    SELECT * INTO state FROM touchpoint_internal.refresh_state;
+    fp_inputs := touchpoint_internal.inputs_fingerprint();
+    fp_credit := touchpoint_internal.credit_fingerprint();
+    reason := CASE
+        WHEN "full" THEN 'asked: refresh(full => true)'
+        WHEN state.only_row IS NULL THEN 'first refresh'
+        WHEN state.inputs_fingerprint OPERATOR(pg_catalog.<>) fp_inputs
+            THEN 'the window, the anchor, the channel rules, a source registration or how a source is watched changed'
+        WHEN ch.truncated OPERATOR(pg_catalog.&&) ARRAY['sessions', 'tasks', 'form_submits', 'chats']
+            THEN pg_catalog.format('%s truncated', pg_catalog.array_to_string(ch.truncated, ', '))
+        END;
+    IF reason IS NULL THEN
+        SELECT pg_catalog.format('%s cannot be watched', pg_catalog.string_agg(k, ', ')) INTO reason
+        FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats']) k
+        WHERE touchpoint_internal.change_detection(k) OPERATOR(pg_catalog.<>) 'triggers'
+        HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0;
+    END IF;
+    IF reason IS NULL THEN
+        closure := touchpoint_internal.change_closure(ch.keys, ch.persons, ch.keyless, ch.sessions,
+                                                      GREATEST(1000, state.touchpoints OPERATOR(pg_catalog./) 10));
+        IF closure.overflow THEN
+            reason := pg_catalog.format('a large batch: more than %s BizibleIds to recompute',
+                                        GREATEST(1000, state.touchpoints OPERATOR(pg_catalog./) 10));
+        END IF;
+    END IF;
+
+    IF reason IS NOT NULL THEN
+        mode := 'full';
+        published := touchpoint_internal.publish_all();
+        touchpoints_written := published.written;
+        touchpoints := published.total;
+    ELSE
+        mode := 'incremental';
+        keys_recomputed := pg_catalog.cardinality(closure.keys);
+        IF keys_recomputed OPERATOR(pg_catalog.>) 0 OR pg_catalog.cardinality(closure.keyless) OPERATOR(pg_catalog.>) 0 THEN
+            SELECT b.deleted, b.inserted, b.changed_persons, b.changed_since
+            INTO rows_deleted, rows_inserted, changed_persons, changed_since
+            FROM touchpoint_internal.build_touchpoints_of(closure.keys, closure.persons, closure.keyless, closure.sessions) b;
+        END IF;
+        touchpoints_written := rows_deleted OPERATOR(pg_catalog.+) rows_inserted;
+        touchpoints := state.touchpoints OPERATOR(pg_catalog.-) rows_deleted OPERATOR(pg_catalog.+) rows_inserted;
+    END IF;
     /*
      * ANALYZE the table before credit reads it when this refresh changed much
      * of it, or it was never analyzed: credit is otherwise planned on the
@@ -140,15 +217,46 @@ BEGIN
         ANALYZE @extschema@.touchpoints;
     END IF;
     touchpoints_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
+
     step := pg_catalog.clock_timestamp();
-    opportunity_touchpoints := touchpoint_internal.build_credits(NULL);
+    credit_reason := CASE
+        WHEN mode OPERATOR(pg_catalog.=) 'full' THEN NULL
+        WHEN state.credit_fingerprint OPERATOR(pg_catalog.<>) fp_credit THEN 'credit: the model weights changed'
+        WHEN ch.truncated OPERATOR(pg_catalog.&&) ARRAY['people', 'opportunities']
+            THEN pg_catalog.format('credit: %s truncated', pg_catalog.array_to_string(ch.truncated, ', '))
+        WHEN touchpoint_internal.change_detection('people') OPERATOR(pg_catalog.<>) 'triggers'
+          OR touchpoint_internal.change_detection('opportunities') OPERATOR(pg_catalog.<>) 'triggers'
+            THEN 'credit: people or opportunities cannot be watched'
+        END;
+    IF mode OPERATOR(pg_catalog.=) 'full' OR credit_reason IS NOT NULL THEN
+        opportunity_touchpoints := touchpoint_internal.build_credits(NULL);
+        reason := COALESCE(reason, credit_reason);
+    ELSE
+        to_credit := touchpoint_internal.opportunities_to_credit(ch.opportunities, ch.accounts, changed_persons, changed_since);
+        opportunities_recomputed := pg_catalog.cardinality(to_credit);
+        opportunity_touchpoints := state.opportunity_touchpoints;
+        IF opportunities_recomputed OPERATOR(pg_catalog.>) 0 THEN
+            SELECT pg_catalog.count(*) INTO before_rows FROM @extschema@.opportunity_touchpoints ot
+            WHERE ot.opportunity_id OPERATOR(pg_catalog.=) ANY (to_credit);
+            written := touchpoint_internal.build_credits(to_credit);
+            opportunity_touchpoints := opportunity_touchpoints OPERATOR(pg_catalog.-) before_rows OPERATOR(pg_catalog.+) written;
+        END IF;
+    END IF;
     credits_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
+
+    INSERT INTO touchpoint_internal.refresh_state AS s
+        (only_row, inputs_fingerprint, credit_fingerprint, touchpoints, opportunity_touchpoints, refreshed_at)
+    VALUES (true, fp_inputs, fp_credit, touchpoints, opportunity_touchpoints, started)
+    ON CONFLICT (only_row) DO UPDATE
+        SET inputs_fingerprint = EXCLUDED.inputs_fingerprint, credit_fingerprint = EXCLUDED.credit_fingerprint,
+            touchpoints = EXCLUDED.touchpoints, opportunity_touchpoints = EXCLUDED.opportunity_touchpoints,
+            refreshed_at = EXCLUDED.refreshed_at;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
     PERFORM pg_catalog.set_config('work_mem', caller_work_mem, true);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.refresh(pg_catalog.bool) IS
-'rebuild the pipeline: touchpoints (placements and journeys), opportunity_touchpoints (credit); readers never wait; returns mode, rows and durations per stage';
+'refresh the pipeline: incremental (only what the logged changes can affect) unless full => true or a full rebuild is needed; readers never wait; returns the mode, rows, durations per stage and why it was full';
 
 /*
  * The pg_cron job's name: 'touchpoint-refresh' when pg_cron lives in this

@@ -79,7 +79,7 @@ BEGIN
             ('sources', 'kind', 'the input: sessions, tasks, form_submits, chats, people or opportunities'),
             ('sources', 'relation', 'the relation this input reads: the one registered with touchpoint.use_source, else touchpoint''s own table'),
             ('sources', 'is_own_table', 'true when nothing is registered and touchpoint''s own table is read'),
-            ('sources', 'change_detection', 'how refresh() sees its changes: full rebuild (it rereads the whole relation)'),
+            ('sources', 'change_detection', 'how refresh() sees its changes: triggers (each change is logged and only what it affects is recomputed), or full rebuild: why (every refresh rereads the relation)'),
             ('sources', 'status', 'ok, or the error reading it would raise now (dropped, renamed, a missing column, no privilege), as the querying role'),
             ('sources', 'registered_at', 'when it was registered; NULL for touchpoint''s own table'),
             -- touchpoints (docs/spec.md §5)
@@ -188,9 +188,9 @@ COMMENT ON FUNCTION touchpoint_internal.channel_rules_array() IS
 'touchpoint.channel_rules as the array classify_channel takes, in priority order';
 COMMENT ON FUNCTION touchpoint_internal.credit_share(pg_catalog.numeric, pg_catalog.numeric, pg_catalog.int8) IS
 'one model''s exact share in percent: raw * 100 / present, or linear when nothing can take weight';
-COMMENT ON FUNCTION touchpoint_internal.read_conversion_events() IS
+COMMENT ON FUNCTION touchpoint_internal.read_conversion_events(pg_catalog.text[]) IS
 'the registered tasks, form fills and chats with a BizibleId, shaped as the engine reads tasks (kind-prefixed ids)';
-COMMENT ON FUNCTION touchpoint_internal.read_keyless_events() IS
+COMMENT ON FUNCTION touchpoint_internal.read_keyless_events(pg_catalog.text[]) IS
 'the registered form fills and chats without a BizibleId, with the session each names';
 COMMENT ON FUNCTION touchpoint_internal.pipeline_touchpoints(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.text[]) IS
 'pipeline stages 1 and 2 in C: the touchpoints rows of these events (keys: of these BizibleIds only)';
@@ -231,3 +231,31 @@ GRANT USAGE ON SCHEMA @extschema@ TO touchpoint_reader;
 GRANT SELECT ON @extschema@.touchpoints, @extschema@.opportunity_touchpoints, @extschema@.channel_report,
     @extschema@.credits, @extschema@.revenue_report, touchpoint_internal.position_credits
     TO touchpoint_reader;
+
+-- Incremental refresh (sql/src/57_incremental.sql, docs/incremental.md)
+COMMENT ON FUNCTION touchpoint_internal.capture_changes() IS
+'trigger (in C): log the keys an input statement''s old and new rows name into touchpoint_internal.changes; TRUNCATE logs everything';
+COMMENT ON FUNCTION touchpoint_internal.watch(pg_catalog.text, pg_catalog.regclass) IS
+'put the capture triggers (enabled always) on a table registered as an input; false when it cannot be watched';
+COMMENT ON FUNCTION touchpoint_internal.unwatch(pg_catalog.regclass) IS
+'remove the capture triggers from a relation';
+COMMENT ON FUNCTION touchpoint_internal.change_detection(pg_catalog.text) IS
+'how refresh() sees an input''s changes: triggers, or full rebuild: why';
+COMMENT ON FUNCTION touchpoint_internal.inputs_fingerprint() IS
+'what every touchpoint depends on (version, window, anchor, channel rules, registrations, watching), hashed';
+COMMENT ON FUNCTION touchpoint_internal.credit_fingerprint() IS
+'the custom and position model weights, hashed';
+COMMENT ON FUNCTION touchpoint_internal.events_by(pg_catalog.text, pg_catalog.text[]) IS
+'the calls, form fills and chats of some BizibleIds, persons, named sessions or keyless ids: key, person, session, keyless id';
+COMMENT ON FUNCTION touchpoint_internal.array_minus(pg_catalog.text[], pg_catalog.text[]) IS
+'the distinct non-NULL elements of a not in b';
+COMMENT ON FUNCTION touchpoint_internal.change_closure(pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.int8) IS
+'every BizibleId, person and keyless event the logged keys can affect, following the ties of the sources';
+COMMENT ON FUNCTION touchpoint_internal.sessions_of(pg_catalog.text[]) IS
+'the ids of the sessions of some BizibleIds';
+COMMENT ON FUNCTION touchpoint_internal.build_touchpoints_of(pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[]) IS
+'stages 1 and 2 for a closed set of BizibleIds, persons and keyless events; writes only the rows that differ';
+COMMENT ON FUNCTION touchpoint_internal.opportunities_to_credit(pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[]) IS
+'the opportunities whose credit the logged changes and the changed touchpoints can affect';
+COMMENT ON FUNCTION touchpoint_internal.publish_all() IS
+'stages 1 and 2 for everything, compared with the stored touchpoints: only the differences written; returns rows written and the total';

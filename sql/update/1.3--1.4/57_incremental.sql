@@ -1,0 +1,1 @@
+../../src/57_incremental.sql

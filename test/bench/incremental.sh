@@ -1,0 +1,168 @@
+#!/bin/bash
+# touchpoint incremental-refresh benchmark (docs/incremental.md, issue 13):
+# at each size, on the same generated data in the same run,
+#   - a full rebuild, refresh(full => true), nothing changed;
+#   - refresh() after an ETL batch touching a share of the BizibleIds
+#     (--batch-share, default 0.1 %: new sessions, calls and form fills for
+#     those visitors, updates of some of their sessions, deletes of some of
+#     their calls), as a ratio of the full rebuild measured in the same round;
+#   - refresh() after an empty batch;
+#   - COPY of --copy-rows sessions into a table with touchpoint's capture
+#     triggers against the same COPY with them disabled (ratio per round).
+# Prints medians and ratios; the batch's cost at every size shows whether it
+# stays flat as history grows.
+#
+#   bash test/bench/incremental.sh [--sizes 2000000,20000000] [--reps N]
+#                                  [--batch-share F | --batch-ids N] [--copy-rows N] [--keep]
+# --batch-ids: the same number of visitors at every size (is the cost flat as
+# history grows?); --batch-share: a share of each size's visitors.
+# Sessions:visitors:calls = 4:1:0.4 as in test/bench/run.sh, plus form fills
+# (5 % of sessions) and chats (2.5 %).  Its own throwaway cluster (port 54341,
+# shared_buffers $TP_BENCH_SHARED_BUFFERS, default 4GB); needs only psql, bash, awk.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+
+SIZES=2000000 REPS=5 SHARE=0.001 BATCH_IDS_FIXED= COPY_ROWS=1000000 KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sizes) SIZES=$2; shift 2 ;;
+        --reps) REPS=$2; shift 2 ;;
+        --batch-share) SHARE=$2; shift 2 ;;
+        --batch-ids) BATCH_IDS_FIXED=$2; shift 2 ;;
+        --copy-rows) COPY_ROWS=$2; shift 2 ;;
+        --keep) KEEP=1; shift ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+bash test/scripts/deps.sh >/dev/null
+make -s >/dev/null && make -s install >/dev/null
+
+DIR=${TP_BENCH_DIR:-/tmp/touchpoint-bench-incremental}
+PORT=${TP_BENCH_PORT:-54341}
+if [ ! -f "$DIR/data/PG_VERSION" ]; then
+    bash test/scripts/cluster.sh start "$DIR" "$PORT" >/dev/null
+    bash test/scripts/cluster.sh stop "$DIR"
+    echo "shared_buffers = '${TP_BENCH_SHARED_BUFFERS:-4GB}'" >>"$DIR/data/postgresql.conf"
+    echo "max_wal_size = '8GB'" >>"$DIR/data/postgresql.conf"
+fi
+bash test/scripts/cluster.sh stop "$DIR"
+eval "$(bash test/scripts/cluster.sh start "$DIR" "$PORT")"
+[ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
+
+# ms SQL: run SQL once in a new session, print its time in ms
+ms() { { echo '\timing on'; echo "$1;"; } | "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -1; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+row() { printf "%-50s %12s %12s %s\n" "$@"; }
+
+echo "touchpoint incremental benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers')"
+SUMMARY=""
+for SESSIONS in ${SIZES//,/ }; do
+    VISITORS=$((SESSIONS / 4)) TASKS=$((SESSIONS / 10))
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS touchpoint_bench" -c "CREATE DATABASE touchpoint_bench"
+    "${PSQL[@]}" -c "CREATE EXTENSION touchpoint"
+    start=$(date +%s)
+    "${PSQL[@]}" -v sessions="$SESSIONS" -v visitors="$VISITORS" -v tasks="$TASKS" -v in_window=0.8 -v seed=0.42 \
+        -f test/bench/generate.sql
+    # form fills and chats in visitors' sessions (a third naming their session);
+    # people for the calls' persons, in 1 of 5,000 accounts, with an
+    # opportunity per account created over the 90 days of sessions, three in
+    # four closed 10-29 days later (a third of those won), one in four open
+    "${PSQL[@]}" -c "SELECT setseed(0.42)" -c "
+        INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url)
+        SELECT 'form-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
+               s.started_at + interval '4 minutes', 'https://www.example.com/demo'
+        FROM touchpoint.sessions s WHERE random() < 0.05;
+        INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at)
+        SELECT 'chat-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
+               s.started_at + interval '7 minutes'
+        FROM touchpoint.sessions s WHERE random() < 0.025;
+        INSERT INTO touchpoint.people (person_id, account_id)
+        SELECT DISTINCT t.person_id, 'acct-' || (abs(hashtext(t.person_id)) % 5000) FROM touchpoint.tasks t WHERE t.person_id IS NOT NULL;
+        INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
+        SELECT 'opp-' || a, 'acct-' || a, 1000 + a, timestamptz '2026-01-01' + (a % 90) * interval '1 day',
+               CASE WHEN a % 4 <> 0 THEN timestamptz '2026-01-01' + (a % 90 + 10 + a % 20) * interval '1 day' END,
+               CASE WHEN a % 4 <> 0 THEN a % 3 = 0 END
+        FROM generate_series(0, 4999) a;
+        ANALYZE;" >/dev/null
+    "${PSQL[@]}" -c "SELECT touchpoint.refresh(\"full\" => true)" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+    counts=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.touchpoints) || ' touchpoints, ' || (SELECT count(*) FROM touchpoint.opportunity_touchpoints) || ' opportunity touchpoints'")
+    echo
+    echo "== $SESSIONS sessions, $VISITORS visitors, $TASKS calls; $counts (set up in $(( $(date +%s) - start )) s)"
+    BATCH_IDS=${BATCH_IDS_FIXED:-$(awk -v v="$VISITORS" -v s="$SHARE" 'BEGIN {printf "%d", v * s}')}
+
+    # rounds: an ETL batch for $BATCH_IDS visitors (new sessions, calls and
+    # form fills, updates and deletes), refresh() timed; an empty batch,
+    # refresh() timed; a full rebuild timed
+    rounds=$(for r in $(seq 1 "$REPS"); do
+        "${PSQL[@]}" -c "SELECT setseed(0.$r)" -c "
+            CREATE TEMP TABLE batch AS
+            SELECT md5('visitor-' || v) AS bz, v FROM (SELECT DISTINCT floor(random() * $VISITORS)::int8 AS v FROM generate_series(1, $BATCH_IDS)) x;
+            INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel, medium, source)
+            SELECT 'etl-$r-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second', 'Paid Search', 'cpc', 'google' FROM batch;
+            INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at)
+            SELECT 'etl-$r-' || v, bz, 'Call', CASE WHEN v % 2 = 0 THEN '00Q' || lpad((v % 100000)::text, 12, '0') END,
+                   timestamptz '2026-04-01' + v * interval '1 second' + interval '5 minutes' FROM batch;
+            INSERT INTO touchpoint.form_submits (submit_id, bizible_id, submitted_at, form_url)
+            SELECT 'etl-$r-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second' + interval '9 minutes', 'https://www.example.com/quote'
+            FROM batch WHERE v % 2 = 1;
+            UPDATE touchpoint.sessions s SET channel = 'Display' FROM batch b
+            WHERE touchpoint.bizible_key(s.bizible_id) COLLATE \"C\" = b.bz AND b.v % 10 = 0;
+            DELETE FROM touchpoint.tasks t USING batch b
+            WHERE touchpoint.bizible_key(t.bizible_id) COLLATE \"C\" = b.bz AND b.v % 20 = 0 AND t.task_id NOT LIKE 'etl-%';" >/dev/null
+        inc=$(ms "SELECT * FROM touchpoint.refresh()")
+        empty=$(ms "SELECT * FROM touchpoint.refresh()")
+        # the same in a session that has refreshed before (as a loop or a pooled connection does)
+        warm=$({ echo "SELECT * FROM touchpoint.refresh();"; echo '\timing on'; echo "SELECT * FROM touchpoint.refresh();"; } |
+               "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -1)
+        full=$(ms "SELECT * FROM touchpoint.refresh(\"full\" => true)")
+        echo "$inc $empty $full $warm"
+    done)
+    col() { echo "$rounds" | awk -v c="$1" '{print $c}' | median; }
+    ratio() { echo "$rounds" | awk '{printf "%.5f\n", $1 / $3}' | median; }
+    inc=$(col 1) empty=$(col 2) full=$(col 3) warm=$(col 4)
+    what=$("${PSQL[@]}" -At -F ' ' -c "
+        SELECT setseed(0.99);
+        CREATE TEMP TABLE batch AS SELECT md5('visitor-' || v) AS bz, v FROM (SELECT DISTINCT floor(random() * $VISITORS)::int8 AS v FROM generate_series(1, $BATCH_IDS)) x;
+        INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at) SELECT 'etl-x-' || v, bz, timestamptz '2026-04-01' FROM batch;
+        SELECT mode, keys_recomputed, opportunities_recomputed, touchpoints_written FROM touchpoint.refresh()" | tail -1)
+    row "what" "median ms" "x full" ""
+    row "refresh(full => true), nothing changed" "$full" "1.000" ""
+    row "refresh() after a batch of $BATCH_IDS visitors" "$inc" "$(ratio)" "(target: at most 0.02)"
+    row "refresh() after an empty batch, new session" "$empty" "-" "(target: under 10 ms)"
+    row "refresh() after an empty batch, warm session" "$warm" "-" "(target: under 10 ms)"
+    echo "  one such batch refreshed: mode, BizibleIds recomputed, opportunities, rows written: $what"
+    SUMMARY+="$SESSIONS sessions: batch $inc ms ($(ratio) x full $full ms), empty $empty ms (warm session $warm ms)"$'\n'
+done
+
+# COPY with and without capture: a table shaped like touchpoint.sessions with
+# its indexes, empty before each COPY (the dearest case for the triggers:
+# nothing else slows the load), interleaved rounds, ratio per round
+echo
+echo "== COPY of $COPY_ROWS sessions, with the capture triggers against without"
+"${PSQL[@]}" -c "
+    CREATE TABLE copy_target (LIKE touchpoint.sessions INCLUDING ALL);
+    SELECT touchpoint_internal.watch('sessions', 'copy_target');
+    COPY (SELECT 'copy-' || k, md5('visitor-' || (k % ($COPY_ROWS / 4))), timestamptz '2026-04-01' + k * interval '1 second',
+                 NULL, 'Paid Search', NULL, 'google', 'cpc', 'campaign', NULL, NULL, 'https://www.example.com/', NULL
+          FROM generate_series(1, $COPY_ROWS) k) TO '$DIR/copy.data'" >/dev/null
+copies=$(for r in $(seq 1 "$REPS"); do
+    "${PSQL[@]}" -c "TRUNCATE copy_target" -c "CHECKPOINT" >/dev/null
+    on=$(ms "COPY copy_target FROM '$DIR/copy.data'")
+    "${PSQL[@]}" -c "ALTER TABLE copy_target DISABLE TRIGGER USER" -c "TRUNCATE copy_target" -c "CHECKPOINT" >/dev/null
+    off=$(ms "COPY copy_target FROM '$DIR/copy.data'")
+    "${PSQL[@]}" -c "SELECT touchpoint_internal.watch('sessions', 'copy_target')" -c "DELETE FROM touchpoint_internal.changes" >/dev/null
+    echo "$on $off"
+done)
+con=$(echo "$copies" | awk '{print $1}' | median) coff=$(echo "$copies" | awk '{print $2}' | median)
+cr=$(echo "$copies" | awk '{printf "%.4f\n", $1 / $2}' | median)
+row "COPY, capture triggers on" "$con" "" ""
+row "COPY, capture triggers off" "$coff" "" ""
+echo "capture adds $(awk -v r="$cr" 'BEGIN {printf "%.1f", (r - 1) * 100}') % to the COPY (median of per-round ratios $cr; target: at most 15 %)"
+rm -f "$DIR/copy.data"
+echo
+echo "== summary"
+printf "%s" "$SUMMARY"
