@@ -176,7 +176,7 @@ END $$;
 -- A start: 60 sessions, 40 calls, 20 form fills and chats, people, opportunities.
 SELECT setseed(0.5);
 SELECT count(*) AS changes FROM (SELECT random_change() AS c FROM generate_series(1, 400)) s WHERE c IS NOT NULL;
-SELECT mode, reason FROM touchpoint.refresh();
+SELECT mode FROM touchpoint.refresh();
 
 CREATE TABLE batch_results (batch int, changes text, mode text, reason text, keys int8, opps int8,
                             full_written int8, counts_ok bool, tp_diff int8, credits_diff int8,

@@ -243,7 +243,8 @@ SELECT mode, touchpoints, opportunity_touchpoints,
        CASE WHEN duration < interval '1 second' THEN 'under 1 s'
             ELSE round(extract(epoch FROM duration)) || ' s' END AS duration
 FROM touchpoint.refresh();
-\echo 'Again: readers are never blocked while it runs (pg_cron: touchpoint.schedule_refresh()).'
+\echo 'Again: incremental now, it recomputes only what changed since (here nothing); readers are'
+\echo 'never blocked while it runs (pg_cron: touchpoint.schedule_refresh()).'
 SELECT mode, touchpoints, opportunity_touchpoints FROM touchpoint.refresh();
 
 \echo
