@@ -61,14 +61,15 @@ echo "touchpoint incremental benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(n
 echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers')"
 SUMMARY=""
 for SESSIONS in ${SIZES//,/ }; do
-    VISITORS=$((SESSIONS / 4)) TASKS=$((SESSIONS / 10))
+    VISITORS=$((SESSIONS / 4)) TASKS=$((SESSIONS / 10)) ACCOUNTS=$((SESSIONS / 400))
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS touchpoint_bench" -c "CREATE DATABASE touchpoint_bench"
     "${PSQL[@]}" -c "CREATE EXTENSION touchpoint"
     start=$(date +%s)
     "${PSQL[@]}" -v sessions="$SESSIONS" -v visitors="$VISITORS" -v tasks="$TASKS" -v in_window=0.8 -v seed=0.42 \
         -f test/bench/generate.sql
     # form fills and chats in visitors' sessions (a third naming their session);
-    # people for the calls' persons, in 1 of 5,000 accounts, with an
+    # people for the calls' persons, in 1 of sessions/400 accounts (5,000 at
+    # 2,000,000 sessions: the same people per account at every size), with an
     # opportunity per account created over the 90 days of sessions, three in
     # four closed 10-29 days later (a third of those won), one in four open
     "${PSQL[@]}" -c "SELECT setseed(0.42)" -c "
@@ -81,12 +82,12 @@ for SESSIONS in ${SIZES//,/ }; do
                s.started_at + interval '7 minutes'
         FROM touchpoint.sessions s WHERE random() < 0.025;
         INSERT INTO touchpoint.people (person_id, account_id)
-        SELECT DISTINCT t.person_id, 'acct-' || (abs(hashtext(t.person_id)) % 5000) FROM touchpoint.tasks t WHERE t.person_id IS NOT NULL;
+        SELECT DISTINCT t.person_id, 'acct-' || (abs(hashtext(t.person_id)) % $ACCOUNTS) FROM touchpoint.tasks t WHERE t.person_id IS NOT NULL;
         INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
         SELECT 'opp-' || a, 'acct-' || a, 1000 + a, timestamptz '2026-01-01' + (a % 90) * interval '1 day',
                CASE WHEN a % 4 <> 0 THEN timestamptz '2026-01-01' + (a % 90 + 10 + a % 20) * interval '1 day' END,
                CASE WHEN a % 4 <> 0 THEN a % 3 = 0 END
-        FROM generate_series(0, 4999) a;
+        FROM generate_series(0, $ACCOUNTS - 1) a;
         ANALYZE;" >/dev/null
     "${PSQL[@]}" -c "SELECT touchpoint.refresh(\"full\" => true)" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
     counts=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.touchpoints) || ' touchpoints, ' || (SELECT count(*) FROM touchpoint.opportunity_touchpoints) || ' opportunity touchpoints'")
