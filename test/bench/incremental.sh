@@ -72,6 +72,10 @@ for SESSIONS in ${SIZES//,/ }; do
     # 2,000,000 sessions: the same people per account at every size), with an
     # opportunity per account created over the 90 days of sessions, three in
     # four closed 10-29 days later (a third of those won), one in four open
+    # a call's person is a function of its visitor (about 3 visitors, i.e. cookies, per person
+    # at every size: a journey does not grow with the history)
+    "${PSQL[@]}" -c "UPDATE touchpoint.tasks SET person_id = 'p-' || (abs(hashtext(touchpoint.bizible_key(bizible_id))) % ($VISITORS / 3))
+                     WHERE person_id IS NOT NULL AND touchpoint.bizible_key(bizible_id) IS NOT NULL" -c "DELETE FROM touchpoint_internal.changes" >/dev/null
     "${PSQL[@]}" -c "SELECT setseed(0.42)" -c "
         INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url)
         SELECT 'form-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
@@ -105,7 +109,7 @@ for SESSIONS in ${SIZES//,/ }; do
             INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel, medium, source)
             SELECT 'etl-$r-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second', 'Paid Search', 'cpc', 'google' FROM batch;
             INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at)
-            SELECT 'etl-$r-' || v, bz, 'Call', CASE WHEN v % 2 = 0 THEN '00Q' || lpad((v % 100000)::text, 12, '0') END,
+            SELECT 'etl-$r-' || v, bz, 'Call', CASE WHEN v % 2 = 0 THEN 'p-' || (abs(hashtext(bz)) % ($VISITORS / 3)) END,
                    timestamptz '2026-04-01' + v * interval '1 second' + interval '5 minutes' FROM batch;
             INSERT INTO touchpoint.form_submits (submit_id, bizible_id, submitted_at, form_url)
             SELECT 'etl-$r-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second' + interval '9 minutes', 'https://www.example.com/quote'
