@@ -18,7 +18,9 @@ OBJS = \
 	src/tp_journey.o \
 	src/tp_pipeline.o \
 	src/tp_publish.o \
-	src/tp_capture.o
+	src/tp_capture.o \
+	src/tp_credit.o \
+	src/tp_credit_window.o
 
 # The install script of the current version is built from one source, the
 # files of sql/src/ in name order, one per stage of the pipeline; older versions are reached through the upgrade scripts

@@ -579,6 +579,58 @@ SELECT (SELECT count(*) FROM touchpoint.opportunities o
 SELECT * FROM ai.model_invariants();
 SELECT * FROM ai.position_invariants();
 SELECT * FROM ai.compare();
+
+-- The stored credit is computed in C (a window function, src/tp_credit.c);
+-- touchpoint.opportunity_touchpoints_live computes it in plain SQL.  They
+-- must agree exactly, every column of every row, to the last digit.
+CREATE FUNCTION ai.stored_vs_sql(OUT stored_rows int8, OUT only_stored int8, OUT only_sql int8)
+LANGUAGE sql AS $$
+    WITH s AS (
+        SELECT opportunity_id, account_id, touchpoint_id, journey_id, touchpoint_date, touchpoint_type, channel,
+               subchannel, source_kind, position, amount, is_won, first_touch_pct, lead_creation_pct, u_shaped_pct,
+               w_shaped_pct, full_path_pct, linear_pct, time_decay_pct, custom_pct, first_touch_revenue,
+               lead_creation_revenue, u_shaped_revenue, w_shaped_revenue, full_path_revenue, linear_revenue,
+               time_decay_revenue, custom_revenue
+        FROM touchpoint.opportunity_touchpoints)
+    SELECT (SELECT count(*) FROM s),
+           (SELECT count(*) FROM (SELECT * FROM s EXCEPT ALL SELECT * FROM touchpoint.opportunity_touchpoints_live) d),
+           (SELECT count(*) FROM (SELECT * FROM touchpoint.opportunity_touchpoints_live EXCEPT ALL SELECT * FROM s) d)
+$$;
+-- Cents, per opportunity and model (the built-ins and the position models):
+-- they sum to the amount rounded to cents; each row has its exact cents
+-- floored plus 0 or 1; and the extra cents went to the largest remainders,
+-- the earliest touchpoint on ties: every row given one ranks above every row
+-- not given one (rank key: remainder, then touchpoint order).
+CREATE FUNCTION ai.cents_rule()
+RETURNS TABLE (model text, opportunities int8, sum_not_amount int8, extra_not_0_or_1 int8, largest_remainder_broken int8)
+LANGUAGE sql AS $$
+    WITH c AS (
+        SELECT c.opportunity_id, c.model, c.model_order, c.amount, c.cents,
+               round(c.amount, 2) * 100 * c.pct / 100 AS exact,
+               row_number() OVER (PARTITION BY c.opportunity_id, c.model
+                                  ORDER BY c.touchpoint_date, CASE c.source_kind WHEN 'visit' THEN 0 WHEN 'form' THEN 1
+                                           WHEN 'chat' THEN 2 ELSE 3 END, t.source_id COLLATE "C",
+                                           c.touchpoint_id COLLATE "C") AS rn
+        FROM touchpoint.credits c JOIN touchpoint.touchpoints t ON t.touchpoint_id = c.touchpoint_id),
+    k AS (
+        SELECT c.*, c.cents * 100 - floor(c.exact) AS extra,
+               (c.exact - floor(c.exact)) * 1e12 * 1e7 - c.rn AS rank_key
+        FROM c),
+    per AS (
+        SELECT k.model, k.model_order, k.opportunity_id,
+               sum(k.cents) <> round(min(k.amount), 2) AS bad_sum,
+               count(*) FILTER (WHERE k.extra NOT IN (0, 1)) AS bad_extra,
+               min(k.rank_key) FILTER (WHERE k.extra = 1) <= max(k.rank_key) FILTER (WHERE k.extra = 0) AS broken
+        FROM k GROUP BY k.model, k.model_order, k.opportunity_id)
+    SELECT model, count(*), count(*) FILTER (WHERE bad_sum), sum(bad_extra), count(*) FILTER (WHERE broken)
+    FROM per GROUP BY model, model_order ORDER BY model_order, model
+$$;
+DELETE FROM touchpoint.position_models;  -- (an earlier test may leave some)
+INSERT INTO touchpoint.position_models VALUES ('ai_thirds', 33.3333333333, 33.3333333333, 0, 23.3333333334, 10);
+SELECT mode FROM touchpoint.refresh();
+SELECT * FROM ai.stored_vs_sql();
+SELECT * FROM ai.cents_rule();
+DELETE FROM touchpoint.position_models;
 SELECT * FROM ai.report_check();
 SELECT * FROM ai.report_counts();
 
@@ -596,6 +648,7 @@ FROM (SELECT r.opportunity_id FROM ai.ref r JOIN touchpoint.touchpoints t ON t.t
          AND NOT bool_or(r.position = '' AND t.source_kind <> 'visit')) x;
 SELECT * FROM ai.model_invariants() WHERE model = 'custom';
 SELECT * FROM ai.compare() WHERE model = 'custom';
+SELECT * FROM ai.stored_vs_sql();
 SELECT * FROM ai.report_check() WHERE model = 'custom';
 
 -- Round 3: a touchpoint more than 20 years before the close.  Its time-decay

@@ -195,6 +195,23 @@ SELECT mode FROM touchpoint.refresh();
 \set SHOW_CONTEXT errors
 SELECT count(DISTINCT model) AS models_still_stored FROM touchpoint.credits;
 DELETE FROM touchpoint.position_models WHERE model IN ('sneaky', 'my_linear');
+-- Credit is computed in exact integers (docs/decisions.md): a weight with more
+-- than 20 decimals, though it sums to 100, is refused at refresh with the
+-- rounding to do (22023), and an amount of 10^34 or more (22003); nothing
+-- changes either time.
+\set SHOW_CONTEXT never
+INSERT INTO touchpoint.position_models VALUES ('too_fine', 0.000000000000000000001, 0, 0, 99.999999999999999999999, 0);
+SELECT mode FROM touchpoint.refresh();
+DELETE FROM touchpoint.position_models WHERE model = 'too_fine';
+UPDATE touchpoint.opportunities SET amount = 1e34 WHERE opportunity_id = 'o-two';
+SELECT mode FROM touchpoint.refresh();
+UPDATE touchpoint.opportunities SET amount = 99999999999999999999999999999999.994 WHERE opportunity_id = 'o-two';
+SELECT mode FROM touchpoint.refresh();
+SELECT model, sum(cents) AS cents, min(amount) AS amount FROM touchpoint.credits WHERE opportunity_id = 'o-two'
+GROUP BY model ORDER BY min(model_order), model;
+\set SHOW_CONTEXT errors
+UPDATE touchpoint.opportunities SET amount = 1000 WHERE opportunity_id = 'o-two';
+SELECT mode FROM touchpoint.refresh();
 
 -- The report in long form: one row per channel, subchannel, touchpoint type,
 -- source kind and model; money in cents.

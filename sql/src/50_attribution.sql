@@ -78,12 +78,16 @@ counted AS (
            pg_catalog.count(*) FILTER (WHERE m.u_mid) OVER opp AS u_n,
            pg_catalog.count(*) FILTER (WHERE m.w_mid) OVER opp AS w_n,
            pg_catalog.count(*) FILTER (WHERE m.f_mid) OVER opp AS f_n,
-           -- time decay relative to the most recent touchpoint, so no weight
-           -- overflows; below 2^-1000 a share is 0 anyway (no float underflow)
-           pg_catalog.power(2::pg_catalog.float8, GREATEST(-1000::pg_catalog.float8,
-               (pg_catalog.min(pg_catalog.date_part('epoch', COALESCE(m.closed_at, m.created_at) OPERATOR(pg_catalog.-) m.touchpoint_date)) OVER opp
-                OPERATOR(pg_catalog.-) pg_catalog.date_part('epoch', COALESCE(m.closed_at, m.created_at) OPERATOR(pg_catalog.-) m.touchpoint_date))
-               OPERATOR(pg_catalog./) (7 OPERATOR(pg_catalog.*) 86400))) AS decay
+           -- time decay: 2^x, x the weeks before the most recent touchpoint (the
+           -- close cancels out of the normalised weights, and no weight
+           -- overflows), floored at 2^-1000, kept as the nearest integer of
+           -- weight * 10^18; x is whole microseconds over a week's, one float8
+           -- division, exactly as the C stage computes it (src/tp_credit.c)
+           ((pg_catalog.power(2::pg_catalog.float8, GREATEST(-1000::pg_catalog.float8,
+               (EXTRACT(epoch FROM m.touchpoint_date OPERATOR(pg_catalog.-) pg_catalog.max(m.touchpoint_date) OVER opp)
+                    OPERATOR(pg_catalog.*) 1000000)::pg_catalog.int8::pg_catalog.float8
+               OPERATOR(pg_catalog./) 604800000000::pg_catalog.float8)))
+             OPERATOR(pg_catalog.*) 1e18::pg_catalog.float8)::pg_catalog.int8 AS decay
     FROM middles m
     WINDOW opp AS (PARTITION BY m.opportunity_id)
 ),

@@ -259,3 +259,7 @@ COMMENT ON FUNCTION touchpoint_internal.opportunities_to_credit(pg_catalog.text[
 'the opportunities whose credit the logged changes and the changed touchpoints can affect';
 COMMENT ON FUNCTION touchpoint_internal.publish_all() IS
 'stages 1 and 2 for everything, compared with the stored touchpoints: only the differences written; returns rows written and the total';
+COMMENT ON TYPE touchpoint_internal.credit_shares IS
+'one touchpoint''s credit in an opportunity: its positions, and pct and cents per model (the built-ins in builtin_models() order, then the position models)';
+COMMENT ON FUNCTION touchpoint_internal.credit_shares(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.bool, pg_catalog.bool, pg_catalog.timestamptz, pg_catalog.timestamptz, pg_catalog.numeric, pg_catalog.numeric[], pg_catalog.numeric[]) IS
+'window function, stage 3 in C: over an opportunity''s touchpoints in order, each one''s positions and credit in every model, exact (src/tp_credit.c)';

@@ -185,16 +185,31 @@ if [ $REFRESH = 1 ]; then
         SELECT 'chat-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
                s.started_at + interval '7 minutes'
         FROM touchpoint.sessions s WHERE random() < $CHATS::float8 / $SESSIONS;
-        ANALYZE touchpoint.form_submits; ANALYZE touchpoint.chats; CHECKPOINT;"
-    events=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.tasks) || ' calls, ' || (SELECT count(*) FROM touchpoint.form_submits) || ' form fills, ' || (SELECT count(*) FROM touchpoint.chats) || ' chats'")
+        -- stage 3's inputs: the calls' persons in pairs per account, one or
+        -- two opportunities per account created over the sessions' 90 days,
+        -- amounts with 2 decimals, a third open, the rest closed 10-29 days
+        -- later (half of those won)
+        INSERT INTO touchpoint.people (person_id, account_id)
+        SELECT p.person_id, 'acct-' || (row_number() OVER (ORDER BY p.person_id) / 2)
+        FROM (SELECT DISTINCT t.person_id FROM touchpoint.tasks t WHERE t.person_id IS NOT NULL) p;
+        INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
+        SELECT 'opp-' || a.account_id || '-' || k, a.account_id, round((1000 + random() * 99000)::numeric, 2),
+               timestamptz '2026-01-01' + random() * interval '90 days' AS created_at,
+               CASE WHEN random() >= 0.33 THEN timestamptz '2026-01-01' + random() * interval '90 days' + (10 + random() * 19) * interval '1 day' END,
+               random() < 0.5
+        FROM (SELECT DISTINCT account_id FROM touchpoint.people) a
+        CROSS JOIN LATERAL generate_series(1, 1 + (abs(hashtext(a.account_id)) % 2)) k;
+        UPDATE touchpoint.opportunities SET is_won = NULL WHERE closed_at IS NULL;
+        ANALYZE; CHECKPOINT;"
+    events=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.tasks) || ' calls, ' || (SELECT count(*) FROM touchpoint.form_submits) || ' form fills, ' || (SELECT count(*) FROM touchpoint.chats) || ' chats; ' || (SELECT count(*) FROM touchpoint.people) || ' people, ' || (SELECT count(*) FROM touchpoint.opportunities) || ' opportunities'")
     echo
     echo "== refresh() (full rebuild of the pipeline) against merge_calls, $events"
     MERGE_EVENTS="SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.conversion_events')"
     PIPE_ARGS="touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events', 'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL"
     REFRESH_SQL="SELECT round(extract(epoch FROM duration) * 1000), round(extract(epoch FROM touchpoints_duration) * 1000),
                         round(extract(epoch FROM credits_duration) * 1000), touchpoints, opportunity_touchpoints,
-                        touchpoints_written FROM touchpoint.refresh()"
-    r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh()")
+                        touchpoints_written FROM touchpoint.refresh(\"full\" => true)"
+    r1=$("${PSQL[@]}" -At -c "SELECT round(extract(epoch FROM duration) * 1000) FROM touchpoint.refresh(\"full\" => true)")
     # Interleaved rounds, ratios per round.  Each times merge_calls; a
     # refresh after every stored touchpoint was made different (an untimed
     # UPDATE and VACUUM: the refresh then deletes and inserts them all, as
@@ -225,7 +240,7 @@ if [ $REFRESH = 1 ]; then
     row "stages 1+2 computed, not written" "$nt" "$pc" "$(x "$pc")" "pipeline_touchpoints() alone"
     row "stage 1 alone (placements view)" "$np" "$p1" "$(x "$p1")" "pipeline_placements() alone"
     echo "refresh() takes $(ratio_med 7)x merge_calls over the same events when nothing changed, $(ratio_med 2)x when every row changed (target: at most 3x)"
-    echo "peak memory of the backend during refresh(): $(peak_memory_mb "SELECT * FROM touchpoint.refresh()") MB anonymous (RssAnon)"
+    echo "peak memory of the backend during refresh(): $(peak_memory_mb "SELECT * FROM touchpoint.refresh(\"full\" => true)") MB anonymous (RssAnon)"
     "${PSQL[@]}" -c "CHECKPOINT"
 fi
 
