@@ -28,7 +28,8 @@ LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 /*
  * build_credits(opportunities): recompute the credit of the given
  * opportunities (NULL: all of them) into the stored stage-3 relations —
- * delete their rows, insert them again — in the caller's transaction, so
+ * delete their rows, insert them again; for all of them, only the rows that
+ * differ — in the caller's transaction, so
  * readers see all before or all after and never wait.  One set-based
  * statement: the opportunities, their accounts' people and those people's
  * touchpoints up to the close, sorted in touchpoint order per opportunity,
@@ -50,6 +51,10 @@ DECLARE
     custom_weights numeric[];
     model_names text[];
     model_weights numeric[];
+    whole boolean := opportunities IS NULL;
+    caller_nestloop text;
+    target_wide text := '@extschema@.opportunity_touchpoints';
+    target_long text := 'touchpoint_internal.position_credits';
 BEGIN
     PERFORM touchpoint_internal.check_custom_model();
     FOR bad IN SELECT m.* FROM @extschema@.position_models m ORDER BY m.model LOOP
@@ -66,10 +71,24 @@ BEGIN
                            ORDER BY m.model COLLATE "C", u.o);
     -- two builds at once wait for each other; readers (ACCESS SHARE) never wait
     LOCK TABLE @extschema@.opportunity_touchpoints, touchpoint_internal.position_credits IN SHARE ROW EXCLUSIVE MODE;
-    DELETE FROM touchpoint_internal.position_credits pc
-    WHERE opportunities IS NULL OR pc.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
-    DELETE FROM @extschema@.opportunity_touchpoints ot
-    WHERE opportunities IS NULL OR ot.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
+    IF whole THEN
+        /*
+         * All of them: most rows are what the tables already hold, and
+         * rewriting them costs more than computing them (heap, two indexes,
+         * WAL, a dead row each for VACUUM).  Compute into temporary tables,
+         * then delete the rows that differ or are gone and insert the ones
+         * that differ or are new.
+         */
+        CREATE TEMP TABLE tp_credit_wide (LIKE @extschema@.opportunity_touchpoints) ON COMMIT DROP;
+        CREATE TEMP TABLE tp_credit_long (LIKE touchpoint_internal.position_credits) ON COMMIT DROP;
+        target_wide := 'pg_temp.tp_credit_wide';
+        target_long := 'pg_temp.tp_credit_long';
+    ELSE
+        DELETE FROM touchpoint_internal.position_credits pc
+        WHERE pc.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
+        DELETE FROM @extschema@.opportunity_touchpoints ot
+        WHERE ot.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
+    END IF;
     EXECUTE pg_catalog.format($q$
 WITH opp_tp AS (
     -- ids as text: a registered source may have integer or uuid ids
@@ -102,13 +121,13 @@ credited AS (
     FROM opp_tp x
 ),
 user_models AS (
-    INSERT INTO touchpoint_internal.position_credits (opportunity_id, touchpoint_id, model, pct, revenue, cents)
+    INSERT INTO %4$s (opportunity_id, touchpoint_id, model, pct, revenue, cents)
     SELECT k.opportunity_id, k.touchpoint_id, ($4)[u.i], u.pct, k.amount OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01, u.cents
     FROM credited k,
          LATERAL ROWS FROM (pg_catalog.unnest(((k.c).pct)[9:]), pg_catalog.unnest(((k.c).cents)[9:])) WITH ORDINALITY u(pct, cents, i)
     WHERE pg_catalog.cardinality($4) OPERATOR(pg_catalog.>) 0
 )
-INSERT INTO @extschema@.opportunity_touchpoints (opportunity_id, account_id, touchpoint_id, journey_id,
+INSERT INTO %3$s (opportunity_id, account_id, touchpoint_id, journey_id,
         touchpoint_date, touchpoint_type, channel, subchannel, source_kind, position, amount, is_won,
         first_touch_pct, lead_creation_pct, u_shaped_pct, w_shaped_pct, full_path_pct, linear_pct, time_decay_pct, custom_pct,
         first_touch_revenue, lead_creation_revenue, u_shaped_revenue, w_shaped_revenue, full_path_revenue, linear_revenue, time_decay_revenue, custom_revenue,
@@ -128,9 +147,45 @@ SELECT k.opportunity_id, k.account_id, k.touchpoint_id, k.journey_id, k.touchpoi
        ((k.c).cents)[1], ((k.c).cents)[2], ((k.c).cents)[3], ((k.c).cents)[4],
        ((k.c).cents)[5], ((k.c).cents)[6], ((k.c).cents)[7], ((k.c).cents)[8]
 FROM credited k
-$q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'))
+$q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'), target_wide, target_long)
     USING opportunities, custom_weights, model_weights, model_names;
     GET DIAGNOSTICS written = ROW_COUNT;
+    IF whole THEN
+        ANALYZE pg_temp.tp_credit_wide;
+        ANALYZE pg_temp.tp_credit_long;
+        /*
+         * No nested loops here: the first time the stored tables are empty
+         * by their statistics, and a nested anti-join would rescan the table
+         * the same INSERT is filling, once per row (quadratic).  A hash or
+         * merge anti-join reads it once, before the first row goes in.
+         */
+        caller_nestloop := pg_catalog.current_setting('enable_nestloop');
+        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
+        DELETE FROM @extschema@.opportunity_touchpoints ot
+        WHERE NOT EXISTS (SELECT 1 FROM pg_temp.tp_credit_wide n
+                          WHERE n.opportunity_id OPERATOR(pg_catalog.=) ot.opportunity_id
+                            AND n.touchpoint_id OPERATOR(pg_catalog.=) ot.touchpoint_id
+                            AND ROW(n.*) IS NOT DISTINCT FROM ROW(ot.*));
+        INSERT INTO @extschema@.opportunity_touchpoints
+        SELECT n.* FROM pg_temp.tp_credit_wide n
+        WHERE NOT EXISTS (SELECT 1 FROM @extschema@.opportunity_touchpoints ot
+                          WHERE ot.opportunity_id OPERATOR(pg_catalog.=) n.opportunity_id
+                            AND ot.touchpoint_id OPERATOR(pg_catalog.=) n.touchpoint_id);
+        DELETE FROM touchpoint_internal.position_credits pc
+        WHERE NOT EXISTS (SELECT 1 FROM pg_temp.tp_credit_long n
+                          WHERE n.opportunity_id OPERATOR(pg_catalog.=) pc.opportunity_id
+                            AND n.touchpoint_id OPERATOR(pg_catalog.=) pc.touchpoint_id
+                            AND n.model OPERATOR(pg_catalog.=) pc.model
+                            AND ROW(n.*) IS NOT DISTINCT FROM ROW(pc.*));
+        INSERT INTO touchpoint_internal.position_credits
+        SELECT n.* FROM pg_temp.tp_credit_long n
+        WHERE NOT EXISTS (SELECT 1 FROM touchpoint_internal.position_credits pc
+                          WHERE pc.opportunity_id OPERATOR(pg_catalog.=) n.opportunity_id
+                            AND pc.touchpoint_id OPERATOR(pg_catalog.=) n.touchpoint_id
+                            AND pc.model OPERATOR(pg_catalog.=) n.model);
+        PERFORM pg_catalog.set_config('enable_nestloop', caller_nestloop, true);
+        DROP TABLE pg_temp.tp_credit_wide, pg_temp.tp_credit_long;
+    END IF;
     RETURN written;
 END
 $fn$;
