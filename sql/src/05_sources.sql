@@ -258,21 +258,3 @@ EXCEPTION WHEN OTHERS THEN
     RETURN e_message;
 END
 $$;
-
-/*
- * What each input reads, one row per kind.  Read as the querying role:
- * status says whether that role can read the source now.
- */
-CREATE VIEW @extschema@.sources WITH (security_invoker = true) AS
-SELECT k.kind,
-       COALESCE(r.relation, pg_catalog.format('@extschema@.%I', k.kind)) AS relation,
-       r.kind IS NULL AS is_own_table,
-       'full rebuild'::pg_catalog.text AS change_detection,
-       touchpoint_internal.source_status(k.kind) AS status,
-       r.registered_at
-FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities'])
-         WITH ORDINALITY AS k(kind, n)
-LEFT JOIN touchpoint_internal.source_registry r ON r.kind OPERATOR(pg_catalog.=) k.kind
-ORDER BY k.n;
-COMMENT ON VIEW @extschema@.sources IS
-'the relation each input (sessions, tasks, form_submits, chats, people, opportunities) reads, registered with touchpoint.use_source (docs/spec.md §7)';

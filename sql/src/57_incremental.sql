@@ -168,8 +168,13 @@ BEGIN
 END
 $$;
 
--- touchpoint.sources shows how each input's changes are seen (docs/spec.md §8).
-CREATE OR REPLACE VIEW @extschema@.sources WITH (security_invoker = true) AS
+/*
+ * What each input reads, one row per kind (docs/spec.md §7), and how its
+ * changes are seen (§8).  Read as the querying role: status says whether
+ * that role can read the source now.  Defined here, after change_detection;
+ * its columns' comments are in the glossary of 90_catalog.sql.
+ */
+CREATE VIEW @extschema@.sources WITH (security_invoker = true) AS
 SELECT k.kind,
        COALESCE(r.relation, pg_catalog.format('@extschema@.%I', k.kind)) AS relation,
        r.kind IS NULL AS is_own_table,
@@ -180,6 +185,8 @@ FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'peop
          WITH ORDINALITY AS k(kind, n)
 LEFT JOIN touchpoint_internal.source_registry r ON r.kind OPERATOR(pg_catalog.=) k.kind
 ORDER BY k.n;
+COMMENT ON VIEW @extschema@.sources IS
+'the relation each input (sessions, tasks, form_submits, chats, people, opportunities) reads, registered with touchpoint.use_source (docs/spec.md §7)';
 
 -- touchpoint's own inputs are watched from the start.
 SELECT touchpoint_internal.watch(k, pg_catalog.format('@extschema@.%I', k)::pg_catalog.regclass)

@@ -1,6 +1,6 @@
 -- ===================================================================
 -- Your own tables, all the way through (docs/spec.md §7): the registry of
--- sources, use_source, touchpoint.sources, and the merge functions'
+-- sources, use_source (the view touchpoint.sources is in 57_incremental.sql), and the merge functions'
 -- defaults read through touchpoint_internal.source().  What follows up to
 -- the defaults is sql/src/05_sources.sql of 1.4, copied (this script is
 -- frozen once 1.4 is released; the source file goes on changing).
@@ -263,24 +263,6 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-/*
- * What each input reads, one row per kind.  Read as the querying role:
- * status says whether that role can read the source now.
- */
-CREATE VIEW @extschema@.sources WITH (security_invoker = true) AS
-SELECT k.kind,
-       COALESCE(r.relation, pg_catalog.format('@extschema@.%I', k.kind)) AS relation,
-       r.kind IS NULL AS is_own_table,
-       'full rebuild'::pg_catalog.text AS change_detection,
-       touchpoint_internal.source_status(k.kind) AS status,
-       r.registered_at
-FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities'])
-         WITH ORDINALITY AS k(kind, n)
-LEFT JOIN touchpoint_internal.source_registry r ON r.kind OPERATOR(pg_catalog.=) k.kind
-ORDER BY k.n;
-COMMENT ON VIEW @extschema@.sources IS
-'the relation each input (sessions, tasks, form_submits, chats, people, opportunities) reads, registered with touchpoint.use_source (docs/spec.md §7)';
-
 -- merge_calls, explain_calls and explain_call called without naming their
 -- relations read the registered sources (the same definitions as a fresh
 -- install; CREATE OR REPLACE keeps their grants and comments).
@@ -344,18 +326,6 @@ AS 'MODULE_PATHNAME', 'tp_explain_call'
 LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
 
 -- The comments a fresh install's glossary (sql/src/90_catalog.sql) gives.
-COMMENT ON COLUMN @extschema@.sources.kind IS
-'the input: sessions, tasks, form_submits, chats, people or opportunities';
-COMMENT ON COLUMN @extschema@.sources.relation IS
-'the relation this input reads: the one registered with touchpoint.use_source, else touchpoint''s own table';
-COMMENT ON COLUMN @extschema@.sources.is_own_table IS
-'true when nothing is registered and touchpoint''s own table is read';
-COMMENT ON COLUMN @extschema@.sources.change_detection IS
-'how refresh() sees its changes: triggers (each change is logged and only what it affects is recomputed), or full rebuild: why (every refresh rereads the relation)';
-COMMENT ON COLUMN @extschema@.sources.status IS
-'ok, or the error reading it would raise now (dropped, renamed, a missing column, no privilege), as the querying role';
-COMMENT ON COLUMN @extschema@.sources.registered_at IS
-'when it was registered; NULL for touchpoint''s own table';
 COMMENT ON FUNCTION @extschema@.use_source(pg_catalog.text, pg_catalog.regclass) IS
 'read an input (sessions, tasks, form_submits, chats, people, opportunities) from your own table or view; NULL: back to touchpoint''s table';
 COMMENT ON FUNCTION touchpoint_internal.check_source(pg_catalog.text, pg_catalog.regclass) IS
