@@ -212,6 +212,14 @@ GROUP BY model ORDER BY min(model_order), model;
 \set SHOW_CONTEXT errors
 UPDATE touchpoint.opportunities SET amount = 1000 WHERE opportunity_id = 'o-two';
 SELECT mode FROM touchpoint.refresh();
+-- The window function called directly with arguments refresh never passes:
+-- an error each (NULL or too few weights, no date, an amount that is not a
+-- number), never a crash.
+SELECT (touchpoint_internal.credit_shares('o', now(), true, true, now(), NULL, 100, NULL, '{}') OVER ()).position;
+SELECT (touchpoint_internal.credit_shares('o', now(), true, true, now(), NULL, 100, ARRAY[45, 45], '{}') OVER ()).position;
+SELECT (touchpoint_internal.credit_shares('o', now(), true, true, now(), NULL, 100, ARRAY[22.5, 22.5, 22.5, 22.5], NULL) OVER ()).position;
+SELECT (touchpoint_internal.credit_shares('o', NULL, true, true, now(), NULL, 100, ARRAY[22.5, 22.5, 22.5, 22.5], '{}') OVER ()).position;
+SELECT (touchpoint_internal.credit_shares('o', now(), true, true, now(), NULL, 'NaN', ARRAY[22.5, 22.5, 22.5, 22.5], '{}') OVER ()).position;
 
 -- The report in long form: one row per channel, subchannel, touchpoint type,
 -- source kind and model; money in cents.

@@ -124,17 +124,32 @@ numeric_to_scaled(Datum value, int scale, bool round, int128 *out)
 	return true;
 }
 
-static void
-read_weights(Datum weights, int want, const char *what, int128 *out, int *count)
+/*
+ * The weights argument `argno` in 1e-20 units, palloc'd: exactly `exact`
+ * of them, or (exact < 0) a multiple of 5.  A NULL array or weight, a
+ * negative one or one with more than 20 decimals is an error.
+ */
+static int128 *
+read_weights(WindowObject winobj, int argno, int exact, const char *what, int *count)
 {
-	ArrayType  *array = DatumGetArrayTypeP(weights);
+	bool		isnull;
+	Datum		weights = WinGetFuncArgCurrent(winobj, argno, &isnull);
 	Datum	   *values;
 	bool	   *nulls;
 	int			n;
+	int128	   *out;
 
-	deconstruct_array(array, NUMERICOID, -1, false, TYPALIGN_INT, &values, &nulls, &n);
-	if (want >= 0 ? n != want : n % 5 != 0)
-		elog(ERROR, "touchpoint: %s: %d weights", what, n);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("touchpoint_internal.credit_shares: the %s weights are NULL", what)));
+	deconstruct_array(DatumGetArrayTypeP(weights), NUMERICOID, -1, false, TYPALIGN_INT, &values, &nulls, &n);
+	if (exact >= 0 ? n != exact : n % 5 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("touchpoint_internal.credit_shares: %d %s weights, expected %s", n, what,
+						exact >= 0 ? "4" : "5 per model")));
+	out = palloc(sizeof(int128) * Max(1, n));
 	for (int i = 0; i < n; i++)
 		if (nulls[i] || !numeric_to_scaled(values[i], TP_WEIGHT_SCALE_DIGITS, false, &out[i]) || out[i] < 0)
 			ereport(ERROR,
@@ -146,6 +161,7 @@ read_weights(Datum weights, int want, const char *what, int128 *out, int *count)
 					 errhint("Round the weight to %d decimals (keeping the sum) and refresh again.",
 							 TP_WEIGHT_SCALE_DIGITS)));
 	*count = n;
+	return out;
 }
 
 static CreditQueryState *
@@ -153,8 +169,7 @@ query_state(FunctionCallInfo fcinfo, WindowObject winobj)
 {
 	CreditQueryState *state = fcinfo->flinfo->fn_extra;
 	MemoryContext old;
-	bool		isnull;
-	int128		custom[4];
+	int128	   *custom;
 	int128	   *user;
 	int			count;
 	TupleDesc	tupdesc;
@@ -167,17 +182,12 @@ query_state(FunctionCallInfo fcinfo, WindowObject winobj)
 		elog(ERROR, "touchpoint: credit_shares must return a row type");
 	state->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
 
-	read_weights(WinGetFuncArgCurrent(winobj, ARG_CUSTOM_WEIGHTS, &isnull), 4, "custom_model", custom, &count);
+	custom = read_weights(winobj, ARG_CUSTOM_WEIGHTS, 4, "custom_model", &count);
 	state->custom.ft = custom[0];
 	state->custom.lc = custom[1];
 	state->custom.oc = custom[2];
 	state->custom.closed = custom[3];
-	{
-		ArrayType  *a = DatumGetArrayTypeP(WinGetFuncArgCurrent(winobj, ARG_MODEL_WEIGHTS, &isnull));
-
-		user = palloc(sizeof(int128) * Max(1, ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a))));
-		read_weights(PointerGetDatum(a), -1, "position_models", user, &count);
-	}
+	user = read_weights(winobj, ARG_MODEL_WEIGHTS, -1, "position_models", &count);
 	state->user_models = count / 5;
 	state->user = palloc(sizeof(TpPositionWeights) * Max(1, state->user_models));
 	for (int m = 0; m < state->user_models; m++)
