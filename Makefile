@@ -20,7 +20,10 @@ OBJS = \
 	src/tp_publish.o \
 	src/tp_capture.o \
 	src/tp_credit.o \
-	src/tp_credit_window.o
+	src/tp_credit_window.o \
+	src/tp_credit_values.o \
+	src/tp_credit_read.o \
+	src/tp_credit_changes.o
 
 # The install script of the current version is built from one source, the
 # files of sql/src/ in name order, one per stage of the pipeline; older versions are reached through the upgrade scripts

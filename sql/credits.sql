@@ -262,6 +262,65 @@ SELECT (SELECT count(*) FROM (SELECT * FROM partial EXCEPT ALL SELECT * FROM tou
        (SELECT count(*) FROM (SELECT * FROM before EXCEPT ALL SELECT * FROM partial) d) AS rows_changed;
 UPDATE touchpoint.opportunities SET amount = 1000 WHERE opportunity_id = 'o-two';
 
+-- The full build (build_credits(), one C pass: credit_changes) writes only
+-- what differs.  Nothing changed: no stored row is rewritten, wide or long
+-- (same ctids).  One amount changed: exactly that opportunity's rows.  A
+-- stored row altered behind touchpoint's back is put right.  And the result
+-- is what a build into empty tables gives.
+SELECT touchpoint_internal.build_credits() AS wide_rows;   -- o-two's amount is back to 1000
+CREATE TEMP TABLE wide_ctids AS
+SELECT opportunity_id, touchpoint_id, ctid::text AS row_at FROM touchpoint.opportunity_touchpoints;
+CREATE TEMP TABLE long_ctids AS
+SELECT opportunity_id, touchpoint_id, model, ctid::text AS row_at FROM touchpoint_internal.position_credits;
+CREATE TEMP VIEW rewritten AS
+SELECT 'wide' AS form, t.opportunity_id, count(*) AS rows_rewritten
+FROM touchpoint.opportunity_touchpoints t LEFT JOIN wide_ctids c USING (opportunity_id, touchpoint_id)
+WHERE c.row_at IS DISTINCT FROM t.ctid::text GROUP BY 1, 2
+UNION ALL
+SELECT 'long', t.opportunity_id, count(*)
+FROM touchpoint_internal.position_credits t LEFT JOIN long_ctids c USING (opportunity_id, touchpoint_id, model)
+WHERE c.row_at IS DISTINCT FROM t.ctid::text GROUP BY 1, 2;
+SELECT touchpoint_internal.build_credits() AS wide_rows;
+SELECT * FROM rewritten ORDER BY 1, 2;
+UPDATE touchpoint.opportunities SET amount = 1300 WHERE opportunity_id = 'o-two';
+SELECT touchpoint_internal.build_credits() AS wide_rows;
+SELECT * FROM rewritten ORDER BY 1, 2;
+UPDATE touchpoint.opportunity_touchpoints SET channel = 'tampered', linear_revenue = 0
+WHERE opportunity_id = 'o-closed' AND position = 'FT';
+UPDATE touchpoint_internal.position_credits SET cents = cents + 1
+WHERE opportunity_id = 'o-one' AND model = 'heavy_ft';
+SELECT touchpoint_internal.build_credits() AS wide_rows;
+SELECT count(*) AS tampered_left FROM touchpoint.opportunity_touchpoints WHERE channel = 'tampered';
+CREATE TEMP TABLE built_over AS SELECT * FROM touchpoint.credits;
+DELETE FROM touchpoint.opportunity_touchpoints;
+DELETE FROM touchpoint_internal.position_credits;
+SELECT touchpoint_internal.build_credits() AS wide_rows;
+SELECT (SELECT count(*) FROM (SELECT * FROM built_over EXCEPT ALL SELECT * FROM touchpoint.credits) d)
+     + (SELECT count(*) FROM (SELECT * FROM touchpoint.credits EXCEPT ALL SELECT * FROM built_over) d) AS over_differs_from_empty;
+UPDATE touchpoint.opportunities SET amount = 1000 WHERE opportunity_id = 'o-two';
+-- A person listed twice in one account would credit their touchpoints twice;
+-- an opportunity without an id cannot be stored: each a clear error naming
+-- what to fix, and nothing changes.
+CREATE TEMP TABLE credits_kept AS SELECT * FROM touchpoint.credits;
+CREATE VIEW public.people_twice AS
+    SELECT person_id, account_id, email FROM touchpoint.people
+    UNION ALL SELECT person_id, account_id, email FROM touchpoint.people WHERE person_id = 'c1';
+CREATE VIEW public.opportunities_no_id AS
+    SELECT CASE WHEN opportunity_id = 'o-one' THEN NULL ELSE opportunity_id END AS opportunity_id,
+           account_id, amount, created_at, closed_at, is_won
+    FROM touchpoint.opportunities;
+SELECT touchpoint.use_source('people', 'public.people_twice');
+\set SHOW_CONTEXT never
+SELECT mode FROM touchpoint.refresh(full => true);
+SELECT touchpoint.use_source('people', NULL);
+SELECT touchpoint.use_source('opportunities', 'public.opportunities_no_id');
+SELECT mode FROM touchpoint.refresh(full => true);
+\set SHOW_CONTEXT errors
+SELECT touchpoint.use_source('opportunities', NULL);
+DROP VIEW public.people_twice, public.opportunities_no_id;
+SELECT (SELECT count(*) FROM (SELECT * FROM credits_kept EXCEPT ALL SELECT * FROM touchpoint.credits) d)
+     + (SELECT count(*) FROM (SELECT * FROM touchpoint.credits EXCEPT ALL SELECT * FROM credits_kept) d) AS credits_changed;
+
 -- touchpoint_reader reads credits and revenue_report.
 CREATE ROLE regress_tp_credits_bi LOGIN IN ROLE touchpoint_reader;
 SET ROLE regress_tp_credits_bi;

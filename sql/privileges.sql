@@ -85,6 +85,7 @@ INSERT INTO calls VALUES
     ('channel_rule_matches', 'SELECT touchpoint.channel_rule_matches(''*mail*'', ''email'')'),
     ('classify_channel',     'SELECT touchpoint.classify_channel(ARRAY[[''Email'', NULL, ''email'', NULL, NULL, NULL, NULL]], ''email'', NULL, NULL, NULL, NULL)'),
     ('credit_share',         'SELECT touchpoint_internal.credit_share(30, 90, 3)'),
+    ('credit_changes',       'SELECT * FROM touchpoint_internal.credit_changes(''touchpoint.opportunities'', ''touchpoint.people'', ''touchpoint.touchpoints'', ARRAY[22.5, 22.5, 22.5, 22.5], ''{}'', ''{}'', ''touchpoint.opportunity_touchpoints'', ''touchpoint_internal.position_credits'')'),
     ('credit_shares',        'SELECT (touchpoint_internal.credit_shares(''o'', now(), true, true, now(), NULL, 100, ARRAY[22.5, 22.5, 22.5, 22.5], ''{}'') OVER ()).position'),
     ('builtin_models',       'SELECT touchpoint_internal.builtin_models()'),
     ('check_position_model', 'SELECT touchpoint_internal.check_position_model(''m'', 22.5, 22.5, 22.5, 22.5, 10)'),

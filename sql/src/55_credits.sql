@@ -26,12 +26,30 @@ AS 'MODULE_PATHNAME', 'tp_credit_shares'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 
 /*
+ * credit_changes(): stage 3 for every opportunity in one C pass
+ * (src/tp_credit_changes.c), compared with the stored credit: the rows to
+ * delete ('delete', 'delete model') and to insert ('insert' with the wide
+ * row, 'insert model' with a position model's row) that make the two
+ * tables what a full rebuild gives, and a last row ('total', n) with the
+ * number of wide rows.  Reads the sources as the caller; writes nothing.
+ */
+CREATE FUNCTION touchpoint_internal.credit_changes(
+    opportunities pg_catalog.regclass, people pg_catalog.regclass, touchpoints pg_catalog.regclass,
+    custom_weights pg_catalog.numeric[], model_names pg_catalog.text[], model_weights pg_catalog.numeric[],
+    wide_target pg_catalog.regclass, long_target pg_catalog.regclass)
+RETURNS TABLE (op pg_catalog.text, opportunity_id pg_catalog.text, touchpoint_id pg_catalog.text,
+               model pg_catalog.text, wide @extschema@.opportunity_touchpoints,
+               long touchpoint_internal.position_credits)
+AS 'MODULE_PATHNAME', 'tp_credit_changes'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+/*
  * build_credits(opportunities): recompute the credit of the given
  * opportunities (NULL: all of them) into the stored stage-3 relations —
- * delete their rows, insert them again; for all of them, only the rows that
- * differ — in the caller's transaction, so
- * readers see all before or all after and never wait.  One set-based
- * statement: the opportunities, their accounts' people and those people's
+ * delete their rows, insert them again; for all of them, credit_changes()
+ * and only the rows that differ — in the caller's transaction, so
+ * readers see all before or all after and never wait.  A given set: one
+ * set-based statement: the opportunities, their accounts' people and those people's
  * touchpoints up to the close, sorted in touchpoint order per opportunity,
  * through the window function credit_shares (positions, shares, cents in
  * exact integers), written wide for the built-in models and long for the
@@ -47,12 +65,12 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     written int8;
+    changes int8;
     bad record;
     custom_weights numeric[];
     model_names text[];
     model_weights numeric[];
     whole boolean := opportunities IS NULL;
-    caller_nestloop text;
     target_wide text := '@extschema@.opportunity_touchpoints';
     target_long text := 'touchpoint_internal.position_credits';
 BEGIN
@@ -75,20 +93,41 @@ BEGIN
         /*
          * All of them: most rows are what the tables already hold, and
          * rewriting them costs more than computing them (heap, two indexes,
-         * WAL, a dead row each for VACUUM).  Compute into temporary tables,
-         * then delete the rows that differ or are gone and insert the ones
-         * that differ or are new.
+         * WAL, a dead row each for VACUUM).  One C pass computes every
+         * opportunity's credit and compares it with the stored rows; only
+         * the differences are written.
          */
-        CREATE TEMP TABLE tp_credit_wide (LIKE @extschema@.opportunity_touchpoints) ON COMMIT DROP;
-        CREATE TEMP TABLE tp_credit_long (LIKE touchpoint_internal.position_credits) ON COMMIT DROP;
-        target_wide := 'pg_temp.tp_credit_wide';
-        target_long := 'pg_temp.tp_credit_long';
-    ELSE
-        DELETE FROM touchpoint_internal.position_credits pc
-        WHERE pc.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
-        DELETE FROM @extschema@.opportunity_touchpoints ot
-        WHERE ot.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
+        CREATE TEMPORARY TABLE tp_credit_changes ON COMMIT DROP AS
+        SELECT * FROM touchpoint_internal.credit_changes(
+            touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'),
+            '@extschema@.touchpoints', custom_weights, model_names, model_weights,
+            '@extschema@.opportunity_touchpoints', 'touchpoint_internal.position_credits');
+        GET DIAGNOSTICS changes = ROW_COUNT;
+        SELECT c.opportunity_id::pg_catalog.int8 INTO written FROM pg_temp.tp_credit_changes c
+        WHERE c.op OPERATOR(pg_catalog.=) 'total';
+        IF changes OPERATOR(pg_catalog.>) 1 THEN
+            ANALYZE pg_temp.tp_credit_changes;  -- few changes: index probes; many: one hash join
+            DELETE FROM @extschema@.opportunity_touchpoints ot USING pg_temp.tp_credit_changes c
+            WHERE c.op OPERATOR(pg_catalog.=) 'delete'
+              AND ot.opportunity_id OPERATOR(pg_catalog.=) c.opportunity_id
+              AND ot.touchpoint_id OPERATOR(pg_catalog.=) c.touchpoint_id;
+            INSERT INTO @extschema@.opportunity_touchpoints
+            SELECT (c.wide).* FROM pg_temp.tp_credit_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert';
+            DELETE FROM touchpoint_internal.position_credits pc USING pg_temp.tp_credit_changes c
+            WHERE c.op OPERATOR(pg_catalog.=) 'delete model'
+              AND pc.opportunity_id OPERATOR(pg_catalog.=) c.opportunity_id
+              AND pc.touchpoint_id OPERATOR(pg_catalog.=) c.touchpoint_id
+              AND pc.model OPERATOR(pg_catalog.=) c.model;
+            INSERT INTO touchpoint_internal.position_credits
+            SELECT (c.long).* FROM pg_temp.tp_credit_changes c WHERE c.op OPERATOR(pg_catalog.=) 'insert model';
+        END IF;
+        DROP TABLE pg_temp.tp_credit_changes;
+        RETURN written;
     END IF;
+    DELETE FROM touchpoint_internal.position_credits pc
+    WHERE pc.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
+    DELETE FROM @extschema@.opportunity_touchpoints ot
+    WHERE ot.opportunity_id OPERATOR(pg_catalog.=) ANY (opportunities);
     EXECUTE pg_catalog.format($q$
 WITH opp_tp AS (
     -- ids as text: a registered source may have integer or uuid ids
@@ -150,42 +189,6 @@ FROM credited k
 $q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'), target_wide, target_long)
     USING opportunities, custom_weights, model_weights, model_names;
     GET DIAGNOSTICS written = ROW_COUNT;
-    IF whole THEN
-        ANALYZE pg_temp.tp_credit_wide;
-        ANALYZE pg_temp.tp_credit_long;
-        /*
-         * No nested loops here: the first time the stored tables are empty
-         * by their statistics, and a nested anti-join would rescan the table
-         * the same INSERT is filling, once per row (quadratic).  A hash or
-         * merge anti-join reads it once, before the first row goes in.
-         */
-        caller_nestloop := pg_catalog.current_setting('enable_nestloop');
-        PERFORM pg_catalog.set_config('enable_nestloop', 'off', true);
-        DELETE FROM @extschema@.opportunity_touchpoints ot
-        WHERE NOT EXISTS (SELECT 1 FROM pg_temp.tp_credit_wide n
-                          WHERE n.opportunity_id OPERATOR(pg_catalog.=) ot.opportunity_id
-                            AND n.touchpoint_id OPERATOR(pg_catalog.=) ot.touchpoint_id
-                            AND ROW(n.*) IS NOT DISTINCT FROM ROW(ot.*));
-        INSERT INTO @extschema@.opportunity_touchpoints
-        SELECT n.* FROM pg_temp.tp_credit_wide n
-        WHERE NOT EXISTS (SELECT 1 FROM @extschema@.opportunity_touchpoints ot
-                          WHERE ot.opportunity_id OPERATOR(pg_catalog.=) n.opportunity_id
-                            AND ot.touchpoint_id OPERATOR(pg_catalog.=) n.touchpoint_id);
-        DELETE FROM touchpoint_internal.position_credits pc
-        WHERE NOT EXISTS (SELECT 1 FROM pg_temp.tp_credit_long n
-                          WHERE n.opportunity_id OPERATOR(pg_catalog.=) pc.opportunity_id
-                            AND n.touchpoint_id OPERATOR(pg_catalog.=) pc.touchpoint_id
-                            AND n.model OPERATOR(pg_catalog.=) pc.model
-                            AND ROW(n.*) IS NOT DISTINCT FROM ROW(pc.*));
-        INSERT INTO touchpoint_internal.position_credits
-        SELECT n.* FROM pg_temp.tp_credit_long n
-        WHERE NOT EXISTS (SELECT 1 FROM touchpoint_internal.position_credits pc
-                          WHERE pc.opportunity_id OPERATOR(pg_catalog.=) n.opportunity_id
-                            AND pc.touchpoint_id OPERATOR(pg_catalog.=) n.touchpoint_id
-                            AND pc.model OPERATOR(pg_catalog.=) n.model);
-        PERFORM pg_catalog.set_config('enable_nestloop', caller_nestloop, true);
-        DROP TABLE pg_temp.tp_credit_wide, pg_temp.tp_credit_long;
-    END IF;
     RETURN written;
 END
 $fn$;

@@ -1,0 +1,311 @@
+/*
+ * tp_credit_read.c
+ *		What the full rebuild's credit pass reads (tp_credit_pass.h): the
+ *		touchpoints of people's journeys from touchpoint.touchpoints, the
+ *		people and the opportunities from their registered sources (as the
+ *		caller, through SPI: privileges and row-level security hold), kept
+ *		in hash tables by journey and by account.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "tp_compat.h"
+#include "tp_credit_pass.h"
+
+uint32
+tp_text_hash(const text *t)
+{
+	return hash_bytes((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+bool
+tp_text_same(const text *a, const text *b)
+{
+	return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;
+}
+
+void
+tp_map_init(Map *m, int expected)
+{
+	uint32		n = 16;
+
+	while (n < 2 * (uint32) expected + 2)
+		n <<= 1;
+	m->mask = n - 1;
+	m->entries = palloc_extended(sizeof(MapEntry) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+/* The entry of key; with insert, a new one (first = -1) if there is none. */
+MapEntry *
+tp_map_get(Map *m, text *key, bool insert)
+{
+	uint32		hash = tp_text_hash(key);
+	uint32		h;
+
+	for (h = hash & m->mask; m->entries[h].key != NULL; h = (h + 1) & m->mask)
+		if (m->entries[h].hash == hash && tp_text_same(m->entries[h].key, key))
+			return &m->entries[h];
+	if (!insert)
+		return NULL;
+	m->entries[h].hash = hash;
+	m->entries[h].key = key;
+	m->entries[h].first = -1;
+	return &m->entries[h];
+}
+
+/*
+ * A text value kept for the pass (detoasted, 4-byte header; NULL stays
+ * NULL), in large chunks: the pass keeps a few million of them, and one
+ * palloc each would cost more than the copying.
+ */
+text *
+tp_keep_text(Pass *p, Datum value, bool isnull)
+{
+	struct varlena *v;
+	Size		len;
+	Size		size;
+	text	   *t;
+
+	if (isnull)
+		return NULL;
+	v = (struct varlena *) DatumGetPointer(value);
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		v = PG_DETOAST_DATUM_PACKED(value);
+	len = VARSIZE_ANY_EXHDR(v);
+	size = INTALIGN(VARHDRSZ + len);
+	if (size > p->arena_left)
+	{
+		Size		chunk = Max(size, TEXT_CHUNK);
+
+		p->arena = MemoryContextAllocHuge(p->cxt, chunk);
+		p->arena_left = chunk;
+	}
+	t = (text *) p->arena;
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), VARDATA_ANY(v), len);
+	p->arena += size;
+	p->arena_left -= size;
+	return t;
+}
+
+Datum
+tp_text_or_null(text *t, bool *isnull)
+{
+	*isnull = (t == NULL);
+	return PointerGetDatum(t);
+}
+
+static char *
+qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+/* Open one of touchpoint's own relations to read, as its caller may (natts < 0: any shape). */
+Relation
+tp_open_readable(Oid relid, int natts)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
+					   RelationGetRelationName(rel));
+	if (natts >= 0 && RelationGetDescr(rel)->natts != natts)
+		elog(ERROR, "touchpoint: \"%s\" does not have the %d columns of its definition",
+			 RelationGetRelationName(rel), natts);
+	return rel;
+}
+
+static AttrNumber
+column(Relation rel, const char *name)
+{
+	AttrNumber	att = get_attnum(RelationGetRelid(rel), name);
+
+	if (att == InvalidAttrNumber)
+		elog(ERROR, "touchpoint: \"%s\" has no column %s", RelationGetRelationName(rel), name);
+	return att;
+}
+
+/* The touchpoints of people's journeys (person_id set), chained by journey. */
+void
+tp_read_touchpoints(Pass *p, Oid relid)
+{
+	Relation	rel = tp_open_readable(relid, -1);
+	AttrNumber	a_id = column(rel, "touchpoint_id"),
+				a_journey = column(rel, "journey_id"),
+				a_person = column(rel, "person_id"),
+				a_type = column(rel, "touchpoint_type"),
+				a_channel = column(rel, "channel"),
+				a_subchannel = column(rel, "subchannel"),
+				a_kind = column(rel, "source_kind"),
+				a_source = column(rel, "source_id"),
+				a_date = column(rel, "touchpoint_date"),
+				a_lead = column(rel, "is_lead_creation");
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	int			allocated = 1024;
+
+	p->tps = palloc(sizeof(Touchpoint) * allocated);
+	p->ntps = 0;
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		Touchpoint *t;
+		bool		isnull;
+		Datum		d;
+
+		if ((p->ntps & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		(void) slot_getattr(slot, a_person, &isnull);
+		if (isnull)
+			continue;			/* anonymous: most of the table, not deformed further */
+		d = slot_getattr(slot, a_journey, &isnull);
+		if (isnull)
+			continue;			/* no journey: joins no person */
+		if (p->ntps == allocated)
+		{
+			allocated *= 2;
+			p->tps = repalloc_huge(p->tps, sizeof(Touchpoint) * allocated);
+		}
+		t = &p->tps[p->ntps];
+		t->journey = tp_keep_text(p, d, false);
+		d = slot_getattr(slot, a_id, &isnull);
+		t->id = tp_keep_text(p, d, isnull);
+		d = slot_getattr(slot, a_type, &isnull);
+		t->type = tp_keep_text(p, d, isnull);
+		d = slot_getattr(slot, a_channel, &isnull);
+		t->channel = tp_keep_text(p, d, isnull);
+		d = slot_getattr(slot, a_subchannel, &isnull);
+		t->subchannel = tp_keep_text(p, d, isnull);
+		d = slot_getattr(slot, a_kind, &isnull);
+		t->source_kind = tp_keep_text(p, d, isnull);
+		d = slot_getattr(slot, a_source, &isnull);
+		t->source_id = tp_keep_text(p, d, isnull);
+		d = slot_getattr(slot, a_date, &t->date_null);
+		t->date = t->date_null ? 0 : DatumGetTimestampTz(d);
+		d = slot_getattr(slot, a_lead, &isnull);
+		t->lead_creation = !isnull && DatumGetBool(d);
+		t->kind_rank = 3;
+		t->conversion = false;
+		if (t->source_kind != NULL)
+		{
+			const char *k = VARDATA_ANY(t->source_kind);
+			int			len = VARSIZE_ANY_EXHDR(t->source_kind);
+
+			t->conversion = !(len == 5 && memcmp(k, "visit", 5) == 0);
+			t->kind_rank = !t->conversion ? 0 :
+				(len == 4 && memcmp(k, "form", 4) == 0) ? 1 :
+				(len == 4 && memcmp(k, "chat", 4) == 0) ? 2 : 3;
+		}
+		p->ntps++;
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	tp_map_init(&p->journeys, p->ntps);
+	for (int i = p->ntps - 1; i >= 0; i--)
+	{
+		MapEntry   *j = tp_map_get(&p->journeys, p->tps[i].journey, true);
+
+		p->tps[i].next = j->first;
+		j->first = i;
+	}
+}
+
+/* A registered source, read as the caller (privileges, row-level security). */
+static SPITupleTable *
+read_source(const char *query, uint64 *n)
+{
+	int			rc = SPI_execute(query, true, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "touchpoint: reading a source failed: %s", SPI_result_code_string(rc));
+	*n = SPI_processed;
+	return SPI_tuptable;
+}
+
+void
+tp_read_people(Pass *p, Oid relid)
+{
+	char	   *q = psprintf("SELECT p.person_id::pg_catalog.text, p.account_id::pg_catalog.text FROM %s p",
+							 qualified_name(relid));
+	uint64		n;
+	SPITupleTable *tt = read_source(q, &n);
+	MemoryContext old = MemoryContextSwitchTo(p->cxt);
+
+	p->people = palloc_extended(sizeof(Person) * Max(n, 1), MCXT_ALLOC_HUGE);
+	p->npeople = 0;
+	tp_map_init(&p->accounts, (int) n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		id_null;
+		bool		account_null;
+		Datum		id = SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &id_null);
+		Datum		account = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &account_null);
+		MapEntry   *a;
+		Person	   *person;
+
+		if (id_null || account_null)
+			continue;			/* joins no opportunity, or no journey */
+		person = &p->people[p->npeople];
+		person->id = tp_keep_text(p, id, false);
+		a = tp_map_get(&p->accounts, tp_keep_text(p, account, false), true);
+		person->next = a->first;
+		a->first = p->npeople++;
+	}
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(tt);
+}
+
+void
+tp_read_opportunities(Pass *p, Oid relid)
+{
+	char	   *q = psprintf("SELECT o.opportunity_id::pg_catalog.text, o.account_id::pg_catalog.text, "
+							 "o.amount::pg_catalog.numeric, o.created_at::pg_catalog.timestamptz, "
+							 "o.closed_at::pg_catalog.timestamptz, o.is_won::pg_catalog.bool FROM %s o",
+							 qualified_name(relid));
+	uint64		n;
+	SPITupleTable *tt = read_source(q, &n);
+	MemoryContext old = MemoryContextSwitchTo(p->cxt);
+
+	p->opps = palloc_extended(sizeof(Opportunity) * Max(n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	p->nopps = 0;
+	for (uint64 i = 0; i < n; i++)
+	{
+		Opportunity *o = &p->opps[p->nopps];
+		HeapTuple	tuple = tt->vals[i];
+		bool		isnull;
+		Datum		d;
+
+		d = SPI_getbinval(tuple, tt->tupdesc, 1, &isnull);
+		o->id = tp_keep_text(p, d, isnull);	/* NULL: an error if it has touchpoints */
+		d = SPI_getbinval(tuple, tt->tupdesc, 2, &isnull);
+		o->account = tp_keep_text(p, d, isnull);
+		d = SPI_getbinval(tuple, tt->tupdesc, 3, &o->amount_null);
+		o->amount = o->amount_null ? (Datum) 0 : PointerGetDatum(PG_DETOAST_DATUM_COPY(d));
+		d = SPI_getbinval(tuple, tt->tupdesc, 4, &o->created_null);
+		o->created_at = o->created_null ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tuple, tt->tupdesc, 5, &o->closed_null);
+		o->closed_at = o->closed_null ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tuple, tt->tupdesc, 6, &isnull);
+		o->is_won = !isnull && DatumGetBool(d);
+		p->nopps++;
+	}
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(tt);
+}
