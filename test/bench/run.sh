@@ -63,8 +63,9 @@ generate() {   # generate SESSIONS TASKS [only_tasks]
     [ -n "${3:-}" ] && extra=(-v only_tasks=1)
     "${PSQL[@]}" -v sessions="$1" -v visitors="$VISITORS" -v tasks="$2" -v in_window="$IN_WINDOW" \
         -v seed="$SEED" "${extra[@]}" -f test/bench/generate.sql
-    # write the new data out now, not during the next timings (whichever ran first paid for it)
-    "${PSQL[@]}" -c "CHECKPOINT"
+    # write the new data out now, not during the next timings (whichever ran first paid for it),
+    # and vacuumed as autovacuum leaves an insert-only table (hint bits, visibility map)
+    "${PSQL[@]}" -c "VACUUM ANALYZE" -c "CHECKPOINT"
 }
 start=$(date +%s)
 generate "$SESSIONS" "$TASKS"
@@ -200,7 +201,7 @@ if [ $REFRESH = 1 ]; then
         FROM (SELECT DISTINCT account_id FROM touchpoint.people) a
         CROSS JOIN LATERAL generate_series(1, 1 + (abs(hashtext(a.account_id)) % 2)) k;
         UPDATE touchpoint.opportunities SET is_won = NULL WHERE closed_at IS NULL;
-        ANALYZE; CHECKPOINT;"
+        ANALYZE;" -c "VACUUM ANALYZE" -c "CHECKPOINT"
     events=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.tasks) || ' calls, ' || (SELECT count(*) FROM touchpoint.form_submits) || ' form fills, ' || (SELECT count(*) FROM touchpoint.chats) || ' chats; ' || (SELECT count(*) FROM touchpoint.people) || ' people, ' || (SELECT count(*) FROM touchpoint.opportunities) || ' opportunities'")
     echo
     echo "== refresh() (full rebuild of the pipeline) against merge_calls, $events"
@@ -213,13 +214,17 @@ if [ $REFRESH = 1 ]; then
     # Interleaved rounds, ratios per round.  Each times merge_calls; a
     # refresh after every stored touchpoint was made different (an untimed
     # UPDATE and VACUUM: the refresh then deletes and inserts them all, as
-    # after a change of the window or the channel rules); and a refresh with
-    # nothing changed since (it computes everything and writes nothing).
+    # after a change of the window or the channel rules); and, after an
+    # untimed VACUUM, a refresh with nothing changed since (it computes
+    # everything and writes nothing).
     rounds=$(for _ in $(seq 1 "$REPS"); do
         m1=$(median_ms 1 "SELECT count(*) FROM ($MERGE_EVENTS) x")
         "${PSQL[@]}" -c "UPDATE touchpoint.touchpoints SET session_conversions = -1" \
                      -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints"
         read -r rt rj rc nt no nw < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
+        # the dead rows it left vacuumed (untimed), as autovacuum would:
+        # otherwise autovacuum runs during the next timings, at random
+        "${PSQL[@]}" -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints"
         read -r bt bj _ _ _ bw < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
         echo "$m1 $rt $rj $rc $nt $no $bt $nw $bw"
     done)
