@@ -209,7 +209,7 @@ CREATE INDEX touchpoints_journey_id_idx ON @extschema@.touchpoints (journey_id);
  * sources and how each input's changes are seen.  Credit's: the custom and
  * position models' weights.
  */
-CREATE FUNCTION touchpoint_internal.inputs_fingerprint()
+CREATE FUNCTION touchpoint_internal.inputs_fingerprint(detections pg_catalog.text[] DEFAULT NULL)
 RETURNS pg_catalog.text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -221,8 +221,11 @@ AS $$
         touchpoint_internal.channel_rules_array()::pg_catalog.text,
         (SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' ', r.kind, r.relation, r.relid), ',' ORDER BY r.kind)
          FROM touchpoint_internal.source_registry r),
-        (SELECT pg_catalog.string_agg(touchpoint_internal.change_detection(k), ',')
-         FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k)))
+        -- how each input is watched; refresh() passes what it already read
+        COALESCE(pg_catalog.array_to_string(detections, ','),
+                 (SELECT pg_catalog.string_agg(touchpoint_internal.change_detection(k), ',' ORDER BY o)
+                  FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities'])
+                       WITH ORDINALITY u(k, o)))))
 $$;
 
 CREATE FUNCTION touchpoint_internal.credit_fingerprint()

@@ -35,12 +35,14 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    owner_oid pg_catalog.oid;
     owner_name pg_catalog.name;
 BEGIN
-    SELECT r.rolname INTO owner_name
-    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
+    -- the owner's oid, not pg_roles: a view over three catalogs, dear in a new session
+    SELECT c.relowner INTO owner_oid FROM pg_catalog.pg_class c
     WHERE c.oid OPERATOR(pg_catalog.=) '@extschema@.touchpoints'::pg_catalog.regclass;
-    IF NOT pg_catalog.pg_has_role(CURRENT_USER, owner_name, 'USAGE') THEN
+    IF NOT pg_catalog.pg_has_role(CURRENT_USER, owner_oid, 'USAGE') THEN
+        owner_name := pg_catalog.pg_get_userbyid(owner_oid);
         RAISE EXCEPTION 'role "%" cannot refresh touchpoint: only the owner of its stored relations can', CURRENT_USER
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = pg_catalog.format('touchpoint.touchpoints and touchpoint.opportunity_touchpoints are owned by role "%s"; reading them needs only SELECT, refreshing them needs that role.', owner_name),
@@ -118,6 +120,7 @@ DECLARE
     state touchpoint_internal.refresh_state;
     fp_inputs text;
     fp_credit text;
+    detections text[];
     ch record;
     closure record;
     rows_deleted int8 := 0;
@@ -159,7 +162,11 @@ BEGIN
     INTO ch FROM per_kind p;
 
     SELECT * INTO state FROM touchpoint_internal.refresh_state;
-    fp_inputs := touchpoint_internal.inputs_fingerprint();
+    -- how each input is watched, read once (sessions, tasks, form_submits, chats, people, opportunities)
+    detections := ARRAY(SELECT touchpoint_internal.change_detection(k)
+                        FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities'])
+                             WITH ORDINALITY u(k, o) ORDER BY o);
+    fp_inputs := touchpoint_internal.inputs_fingerprint(detections);
     fp_credit := touchpoint_internal.credit_fingerprint();
     reason := CASE
         WHEN "full" THEN 'asked: refresh(full => true)'
@@ -170,14 +177,22 @@ BEGIN
             THEN pg_catalog.format('%s truncated', pg_catalog.array_to_string(ch.truncated, ', '))
         END;
     IF reason IS NULL THEN
-        SELECT pg_catalog.format('%s cannot be watched', pg_catalog.string_agg(k, ', ')) INTO reason
-        FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats']) k
-        WHERE touchpoint_internal.change_detection(k) OPERATOR(pg_catalog.<>) 'triggers'
+        SELECT pg_catalog.format('%s cannot be watched', pg_catalog.string_agg(u.k, ', ' ORDER BY u.o)) INTO reason
+        FROM ROWS FROM (pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats']),
+                        pg_catalog.unnest(detections[1:4])) WITH ORDINALITY u(k, d, o)
+        WHERE u.d OPERATOR(pg_catalog.<>) 'triggers'
         HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0;
     END IF;
     IF reason IS NULL THEN
-        closure := touchpoint_internal.change_closure(ch.keys, ch.persons, ch.keyless, ch.sessions,
-                                                      GREATEST(1000, state.touchpoints OPERATOR(pg_catalog./) 10));
+        IF pg_catalog.cardinality(ch.keys) OPERATOR(pg_catalog.=) 0 AND pg_catalog.cardinality(ch.persons) OPERATOR(pg_catalog.=) 0
+           AND pg_catalog.cardinality(ch.keyless) OPERATOR(pg_catalog.=) 0 AND pg_catalog.cardinality(ch.sessions) OPERATOR(pg_catalog.=) 0 THEN
+            -- nothing logged for stages 1 and 2: an empty closure, without its queries
+            SELECT '{}'::pg_catalog.text[] AS keys, '{}'::pg_catalog.text[] AS persons, '{}'::pg_catalog.text[] AS keyless,
+                   '{}'::pg_catalog.text[] AS sessions, false AS overflow INTO closure;
+        ELSE
+            closure := touchpoint_internal.change_closure(ch.keys, ch.persons, ch.keyless, ch.sessions,
+                                                          GREATEST(1000, state.touchpoints OPERATOR(pg_catalog./) 10));
+        END IF;
         IF closure.overflow THEN
             reason := pg_catalog.format('a large batch: more than %s BizibleIds to recompute',
                                         GREATEST(1000, state.touchpoints OPERATOR(pg_catalog./) 10));
@@ -224,15 +239,18 @@ BEGIN
         WHEN state.credit_fingerprint OPERATOR(pg_catalog.<>) fp_credit THEN 'credit: the model weights changed'
         WHEN ch.truncated OPERATOR(pg_catalog.&&) ARRAY['people', 'opportunities']
             THEN pg_catalog.format('credit: %s truncated', pg_catalog.array_to_string(ch.truncated, ', '))
-        WHEN touchpoint_internal.change_detection('people') OPERATOR(pg_catalog.<>) 'triggers'
-          OR touchpoint_internal.change_detection('opportunities') OPERATOR(pg_catalog.<>) 'triggers'
+        WHEN detections[5] OPERATOR(pg_catalog.<>) 'triggers' OR detections[6] OPERATOR(pg_catalog.<>) 'triggers'
             THEN 'credit: people or opportunities cannot be watched'
         END;
     IF mode OPERATOR(pg_catalog.=) 'full' OR credit_reason IS NOT NULL THEN
         opportunity_touchpoints := touchpoint_internal.build_credits(NULL);
         reason := COALESCE(reason, credit_reason);
     ELSE
-        to_credit := touchpoint_internal.opportunities_to_credit(ch.opportunities, ch.accounts, changed_persons, changed_since);
+        to_credit := '{}';
+        IF pg_catalog.cardinality(ch.opportunities) OPERATOR(pg_catalog.>) 0 OR pg_catalog.cardinality(ch.accounts) OPERATOR(pg_catalog.>) 0
+           OR pg_catalog.cardinality(changed_persons) OPERATOR(pg_catalog.>) 0 THEN
+            to_credit := touchpoint_internal.opportunities_to_credit(ch.opportunities, ch.accounts, changed_persons, changed_since);
+        END IF;
         opportunities_recomputed := pg_catalog.cardinality(to_credit);
         opportunity_touchpoints := state.opportunity_touchpoints;
         IF opportunities_recomputed OPERATOR(pg_catalog.>) 0 THEN

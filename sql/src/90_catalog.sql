@@ -243,7 +243,7 @@ COMMENT ON FUNCTION touchpoint_internal.unwatch(pg_catalog.regclass) IS
 'remove the capture triggers from a relation';
 COMMENT ON FUNCTION touchpoint_internal.change_detection(pg_catalog.text) IS
 'how refresh() sees an input''s changes: triggers, or full rebuild: why';
-COMMENT ON FUNCTION touchpoint_internal.inputs_fingerprint() IS
+COMMENT ON FUNCTION touchpoint_internal.inputs_fingerprint(pg_catalog.text[]) IS
 'what every touchpoint depends on (version, window, anchor, channel rules, registrations, watching), hashed';
 COMMENT ON FUNCTION touchpoint_internal.credit_fingerprint() IS
 'the custom and position model weights, hashed';
