@@ -13,6 +13,7 @@
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -125,6 +126,11 @@ tp_open_readable(Oid relid, int natts)
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
 					   RelationGetRelationName(rel));
+	if (rel->rd_rel->relkind != RELKIND_RELATION)	/* a view has no heap to scan */
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
+				 errhint("credit_changes reads touchpoint's own tables; build_credits() passes them.")));
 	if (natts >= 0 && RelationGetDescr(rel)->natts != natts)
 		elog(ERROR, "touchpoint: \"%s\" does not have the %d columns of its definition",
 			 RelationGetRelationName(rel), natts);

@@ -19,6 +19,7 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/tuptable.h"
@@ -206,6 +207,11 @@ tp_pipeline_changes(PG_FUNCTION_ARGS)
 	if (pg_class_aclcheck(target, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
 					   RelationGetRelationName(rel));
+	if (rel->rd_rel->relkind != RELKIND_RELATION)	/* a view has no heap to scan */
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
+				 errhint("pipeline_changes compares with touchpoint.touchpoints; refresh() passes it.")));
 	desc = RelationGetDescr(rel);
 	if (desc->natts != TP_TOUCHPOINT_COLS || row_desc == NULL || row_desc->natts != TP_TOUCHPOINT_COLS)
 		elog(ERROR, "touchpoint: \"%s\" is not shaped as touchpoint.touchpoints", RelationGetRelationName(rel));
