@@ -223,15 +223,16 @@ if [ $REFRESH = 1 ]; then
         # compact tables (untimed VACUUM FULL), as a table that was never
         # rewritten whole is: a refresh with nothing changed reads them once each
         "${PSQL[@]}" -c "VACUUM FULL touchpoint.touchpoints, touchpoint.opportunity_touchpoints" \
-                     -c "VACUUM ANALYZE touchpoint.touchpoints, touchpoint.opportunity_touchpoints"
+                     -c "VACUUM ANALYZE touchpoint.touchpoints, touchpoint.opportunity_touchpoints" -c "CHECKPOINT"
         m1=$(median_ms 1 "SELECT count(*) FROM ($MERGE_EVENTS) x")
         read -r ct _ _ _ _ cw < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
         "${PSQL[@]}" -c "UPDATE touchpoint.touchpoints SET session_conversions = -1" \
-                     -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints"
+                     -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints" -c "CHECKPOINT"
         read -r rt rj rc nt no nw < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
         # the dead rows it left vacuumed (untimed), as autovacuum would:
-        # otherwise autovacuum runs during the next timings, at random
-        "${PSQL[@]}" -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints"
+        # otherwise autovacuum runs during the next timings, at random; and
+        # each untimed step's writes checkpointed, not flushed during a timing
+        "${PSQL[@]}" -c "VACUUM touchpoint.touchpoints, touchpoint.opportunity_touchpoints" -c "CHECKPOINT"
         read -r bt bj _ _ _ bw < <("${PSQL[@]}" -At -F ' ' -c "$REFRESH_SQL")
         echo "$m1 $rt $rj $rc $nt $no $bt $nw $bw $ct $cw"
     done)
