@@ -48,7 +48,6 @@ TP_FUNCTION_INFO(tp_credit_changes);
 /* and of touchpoint_internal.position_credits */
 #define LONG_COLS		6
 
-
 /* NULLs last, bytewise (COLLATE "C") */
 static int
 compare_text(const text *a, const text *b)
@@ -457,46 +456,23 @@ emit(Output *out, const char *op, Datum opportunity, Datum touchpoint, Datum mod
 	tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc, v, n);
 }
 
-/* Compare the wide table with the new rows: deletes for what differs or went. */
-static void
-compare_wide(Pass *p, Oid relid, Output *out, MemoryContext row_ctx)
+/*
+ * One stored row compared with the new rows: true when a new row is exactly
+ * it (which is then marked stored), false when it is to be deleted.
+ */
+typedef bool (*StoredRowMatches) (Pass *p, TupleDesc desc, TupleTableSlot *slot);
+
+static bool
+wide_row_matches(Pass *p, TupleDesc desc, TupleTableSlot *slot)
 {
-	Relation	rel = tp_open_readable(relid, WIDE_COLS);
-	TupleDesc	desc = RelationGetDescr(rel);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	uint64		n = 0;
+	CreditRow  *r = find_row(p, DatumGetTextPP(slot->tts_values[0]), DatumGetTextPP(slot->tts_values[2]));
+	Datum		values[WIDE_COLS];
+	bool		nulls[WIDE_COLS];
 
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		MemoryContext old = MemoryContextSwitchTo(row_ctx);
-		text	   *opp;
-		text	   *tp;
-		CreditRow  *r;
-		bool		same = false;
-
-		if ((++n & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		slot_getallattrs(slot);
-		opp = DatumGetTextPP(slot->tts_values[0]);
-		tp = DatumGetTextPP(slot->tts_values[2]);
-		r = find_row(p, opp, tp);
-		if (r != NULL && !r->stored)
-		{
-			Datum		values[WIDE_COLS];
-			bool		nulls[WIDE_COLS];
-
-			wide_values(p, r, values, nulls);
-			same = r->stored = same_row(desc, slot, values, nulls);
-		}
-		if (!same)
-			emit(out, "delete", slot->tts_values[0], slot->tts_values[2], (Datum) 0, true, NULL, NULL);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(row_ctx);
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
+	if (r == NULL || r->stored)
+		return false;			/* gone, or a second copy */
+	wide_values(p, r, values, nulls);
+	return r->stored = same_row(desc, slot, values, nulls);
 }
 
 static int
@@ -508,39 +484,50 @@ model_index(const Pass *p, const text *name)
 	return -1;
 }
 
-/* The same for the position models' long rows. */
-static void
-compare_long(Pass *p, Oid relid, Output *out, MemoryContext row_ctx)
+static bool
+long_row_matches(Pass *p, TupleDesc desc, TupleTableSlot *slot)
 {
-	Relation	rel = tp_open_readable(relid, LONG_COLS);
+	CreditRow  *r = find_row(p, DatumGetTextPP(slot->tts_values[0]), DatumGetTextPP(slot->tts_values[1]));
+	int			m = model_index(p, DatumGetTextPP(slot->tts_values[2]));
+	bool	   *stored;
+	Datum		values[LONG_COLS];
+	bool		nulls[LONG_COLS];
+
+	if (r == NULL || m < 0)
+		return false;			/* gone, or a model no longer defined */
+	stored = &p->model_stored[(r - p->rows) * p->nmodels + m];
+	if (*stored)
+		return false;
+	long_values(p, r, m, values, nulls);
+	return *stored = same_row(desc, slot, values, nulls);
+}
+
+/*
+ * Read a stored table once and emit `op` with the key columns (opportunity,
+ * touchpoint, and the model when key_model > 0) of every row no new row
+ * matches.
+ */
+static void
+compare_stored(Pass *p, Oid relid, int natts, StoredRowMatches matches, const char *op, int key_model,
+			   Output *out, MemoryContext row_ctx)
+{
+	Relation	rel = tp_open_readable(relid, natts);
 	TupleDesc	desc = RelationGetDescr(rel);
 	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	int			key_touchpoint = key_model > 0 ? 1 : 2;
 	uint64		n = 0;
 
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
 		MemoryContext old = MemoryContextSwitchTo(row_ctx);
-		CreditRow  *r;
-		int			m;
-		bool		same = false;
 
 		if ((++n & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 		slot_getallattrs(slot);
-		r = find_row(p, DatumGetTextPP(slot->tts_values[0]), DatumGetTextPP(slot->tts_values[1]));
-		m = model_index(p, DatumGetTextPP(slot->tts_values[2]));
-		if (r != NULL && m >= 0 && !p->model_stored[(r - p->rows) * p->nmodels + m])
-		{
-			Datum		values[LONG_COLS];
-			bool		nulls[LONG_COLS];
-
-			long_values(p, r, m, values, nulls);
-			same = p->model_stored[(r - p->rows) * p->nmodels + m] = same_row(desc, slot, values, nulls);
-		}
-		if (!same)
-			emit(out, "delete model", slot->tts_values[0], slot->tts_values[1], slot->tts_values[2], false,
-				 NULL, NULL);
+		if (!matches(p, desc, slot))
+			emit(out, op, slot->tts_values[0], slot->tts_values[key_touchpoint],
+				 key_model > 0 ? slot->tts_values[key_model] : (Datum) 0, key_model <= 0, NULL, NULL);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(row_ctx);
 	}
@@ -618,8 +605,9 @@ tp_credit_changes(PG_FUNCTION_ARGS)
 	index_rows(&p);
 	p.model_stored = MemoryContextAllocExtended(pass_ctx, sizeof(bool) * Max(1, (Size) p.nrows * p.nmodels),
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	compare_wide(&p, PG_GETARG_OID(6), &out, row_ctx);
-	compare_long(&p, PG_GETARG_OID(7), &out, row_ctx);
+	/* wide: (opportunity_id, touchpoint_id, ...); long: (opportunity_id, touchpoint_id, model, ...) */
+	compare_stored(&p, PG_GETARG_OID(6), WIDE_COLS, wide_row_matches, "delete", 0, &out, row_ctx);
+	compare_stored(&p, PG_GETARG_OID(7), LONG_COLS, long_row_matches, "delete model", 2, &out, row_ctx);
 
 	/* the rows the tables do not hold as they should be */
 	for (i = 0; i < p.nrows; i++)

@@ -12,18 +12,16 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
-#include "catalog/objectaddress.h"
-#include "catalog/pg_class.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "touchpoint.h"
 #include "tp_compat.h"
 #include "tp_credit_pass.h"
 
@@ -117,20 +115,12 @@ qualified_name(Oid relid)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
 
-/* Open one of touchpoint's own relations to read, as its caller may (natts < 0: any shape). */
+/* One of touchpoint's own tables with its definition's columns (natts < 0: any). */
 Relation
 tp_open_readable(Oid relid, int natts)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
+	Relation	rel = TpOpenOwnTable(relid, "credit_changes");
 
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
-					   RelationGetRelationName(rel));
-	if (rel->rd_rel->relkind != RELKIND_RELATION)	/* a view has no heap to scan */
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
-				 errhint("credit_changes reads touchpoint's own tables; build_credits() passes them.")));
 	if (natts >= 0 && RelationGetDescr(rel)->natts != natts)
 		elog(ERROR, "touchpoint: \"%s\" does not have the %d columns of its definition",
 			 RelationGetRelationName(rel), natts);
@@ -145,6 +135,15 @@ column(Relation rel, const char *name)
 	if (att == InvalidAttrNumber)
 		elog(ERROR, "touchpoint: \"%s\" has no column %s", RelationGetRelationName(rel), name);
 	return att;
+}
+
+static text *
+slot_text(Pass *p, TupleTableSlot *slot, AttrNumber att)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, att, &isnull);
+
+	return tp_keep_text(p, d, isnull);
 }
 
 /* The touchpoints of people's journeys (person_id set), chained by journey. */
@@ -189,18 +188,12 @@ tp_read_touchpoints(Pass *p, Oid relid)
 		}
 		t = &p->tps[p->ntps];
 		t->journey = tp_keep_text(p, d, false);
-		d = slot_getattr(slot, a_id, &isnull);
-		t->id = tp_keep_text(p, d, isnull);
-		d = slot_getattr(slot, a_type, &isnull);
-		t->type = tp_keep_text(p, d, isnull);
-		d = slot_getattr(slot, a_channel, &isnull);
-		t->channel = tp_keep_text(p, d, isnull);
-		d = slot_getattr(slot, a_subchannel, &isnull);
-		t->subchannel = tp_keep_text(p, d, isnull);
-		d = slot_getattr(slot, a_kind, &isnull);
-		t->source_kind = tp_keep_text(p, d, isnull);
-		d = slot_getattr(slot, a_source, &isnull);
-		t->source_id = tp_keep_text(p, d, isnull);
+		t->id = slot_text(p, slot, a_id);
+		t->type = slot_text(p, slot, a_type);
+		t->channel = slot_text(p, slot, a_channel);
+		t->subchannel = slot_text(p, slot, a_subchannel);
+		t->source_kind = slot_text(p, slot, a_kind);
+		t->source_id = slot_text(p, slot, a_source);
 		d = slot_getattr(slot, a_date, &t->date_null);
 		t->date = t->date_null ? 0 : DatumGetTimestampTz(d);
 		d = slot_getattr(slot, a_lead, &isnull);

@@ -12,6 +12,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
@@ -353,3 +354,27 @@ TpHeapReadable(const TpInput *input)
 	}
 	return true;
 }
+
+/*
+ * One of touchpoint's own tables (a full rebuild's stored rows), opened to be
+ * read straight from the heap as the caller may: SELECT privilege checked,
+ * and a table it must be (given a view by a direct call of `function`, a heap
+ * scan would have no heap).
+ */
+Relation
+TpOpenOwnTable(Oid relid, const char *function)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
+					   RelationGetRelationName(rel));
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
+				 errhint("touchpoint_internal.%s reads touchpoint's own tables; refresh() passes them.",
+						 function)));
+	return rel;
+}
+

@@ -18,14 +18,11 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "catalog/objectaddress.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -203,15 +200,7 @@ tp_pipeline_changes(PG_FUNCTION_ARGS)
 	}
 
 	/* the stored rows, read once: the refresh's owner reads its own table */
-	rel = table_open(target, AccessShareLock);
-	if (pg_class_aclcheck(target, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(rel->rd_rel->relkind),
-					   RelationGetRelationName(rel));
-	if (rel->rd_rel->relkind != RELKIND_RELATION)	/* a view has no heap to scan */
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
-				 errhint("pipeline_changes compares with touchpoint.touchpoints; refresh() passes it.")));
+	rel = TpOpenOwnTable(target, "pipeline_changes");
 	desc = RelationGetDescr(rel);
 	if (desc->natts != TP_TOUCHPOINT_COLS || row_desc == NULL || row_desc->natts != TP_TOUCHPOINT_COLS)
 		elog(ERROR, "touchpoint: \"%s\" is not shaped as touchpoint.touchpoints", RelationGetRelationName(rel));

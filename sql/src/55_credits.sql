@@ -71,8 +71,6 @@ DECLARE
     model_names text[];
     model_weights numeric[];
     whole boolean := opportunities IS NULL;
-    target_wide text := '@extschema@.opportunity_touchpoints';
-    target_long text := 'touchpoint_internal.position_credits';
 BEGIN
     PERFORM touchpoint_internal.check_custom_model();
     FOR bad IN SELECT m.* FROM @extschema@.position_models m ORDER BY m.model LOOP
@@ -160,13 +158,13 @@ credited AS (
     FROM opp_tp x
 ),
 user_models AS (
-    INSERT INTO %4$s (opportunity_id, touchpoint_id, model, pct, revenue, cents)
+    INSERT INTO touchpoint_internal.position_credits (opportunity_id, touchpoint_id, model, pct, revenue, cents)
     SELECT k.opportunity_id, k.touchpoint_id, ($4)[u.i], u.pct, k.amount OPERATOR(pg_catalog.*) u.pct OPERATOR(pg_catalog.*) 0.01, u.cents
     FROM credited k,
          LATERAL ROWS FROM (pg_catalog.unnest(((k.c).pct)[9:]), pg_catalog.unnest(((k.c).cents)[9:])) WITH ORDINALITY u(pct, cents, i)
     WHERE pg_catalog.cardinality($4) OPERATOR(pg_catalog.>) 0
 )
-INSERT INTO %3$s (opportunity_id, account_id, touchpoint_id, journey_id,
+INSERT INTO @extschema@.opportunity_touchpoints (opportunity_id, account_id, touchpoint_id, journey_id,
         touchpoint_date, touchpoint_type, channel, subchannel, source_kind, position, amount, is_won,
         first_touch_pct, lead_creation_pct, u_shaped_pct, w_shaped_pct, full_path_pct, linear_pct, time_decay_pct, custom_pct,
         first_touch_revenue, lead_creation_revenue, u_shaped_revenue, w_shaped_revenue, full_path_revenue, linear_revenue, time_decay_revenue, custom_revenue,
@@ -186,7 +184,7 @@ SELECT k.opportunity_id, k.account_id, k.touchpoint_id, k.journey_id, k.touchpoi
        ((k.c).cents)[1], ((k.c).cents)[2], ((k.c).cents)[3], ((k.c).cents)[4],
        ((k.c).cents)[5], ((k.c).cents)[6], ((k.c).cents)[7], ((k.c).cents)[8]
 FROM credited k
-$q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'), target_wide, target_long)
+$q$, touchpoint_internal.source('opportunities'), touchpoint_internal.source('people'))
     USING opportunities, custom_weights, model_weights, model_names;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
