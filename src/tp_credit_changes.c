@@ -125,29 +125,41 @@ cache_add(ValueCache *cache, int128 key, Datum value, Datum value2)
 }
 
 /*
+ * A numeric made in the opportunity's scratch memory, copied densely into
+ * the pass's arena: the pass keeps a few million of them, and a palloc'd
+ * numeric with its chunk header and rounding takes twice the space (and the
+ * fresh memory costs more to fault in than the copy).
+ */
+static Datum
+keep_numeric(Pass *p, Datum value)
+{
+	return PointerGetDatum(tp_keep_text(p, value, false));
+}
+
+/*
  * A share as stored (10 decimals) and its revenue, amount * pct * 0.01 as
  * the SQL reading computes it: one exact product with pct / 100 (12
  * decimals), the same value at the same scale, so the same numeric.
  */
 static void
-share_values(Opportunity *o, ValueCache *cache, int64 pct, Datum *pct_datum, Datum *revenue)
+share_values(Pass *p, Opportunity *o, ValueCache *cache, int64 pct, Datum *pct_datum, Datum *revenue)
 {
 	if (cache_find(cache, pct, pct_datum, revenue))
 		return;
-	*pct_datum = NumericGetDatum(int64_div_fast_to_numeric(pct, 10));
-	*revenue = DirectFunctionCall2(numeric_mul, o->amount,
-								   NumericGetDatum(int64_div_fast_to_numeric(pct, 12)));
+	*pct_datum = keep_numeric(p, NumericGetDatum(int64_div_fast_to_numeric(pct, 10)));
+	*revenue = keep_numeric(p, DirectFunctionCall2(numeric_mul, o->amount,
+												   NumericGetDatum(int64_div_fast_to_numeric(pct, 12))));
 	cache_add(cache, pct, *pct_datum, *revenue);
 }
 
 static Datum
-cents_value(ValueCache *cache, int128 cents)
+cents_value(Pass *p, ValueCache *cache, int128 cents)
 {
 	Datum		value;
 
 	if (!cache_find(cache, cents, &value, NULL))
 	{
-		value = tp_cents_numeric(cents);
+		value = keep_numeric(p, tp_cents_numeric(cents));
 		cache_add(cache, cents, value, (Datum) 0);
 	}
 	return value;
@@ -163,6 +175,10 @@ credit_all(Pass *p)
 	int			found_allocated = 0;
 	int			models = TP_BUILTIN_MODELS + p->weights.user_models;
 
+	/* what one opportunity's arithmetic allocates, freed before the next */
+	MemoryContext scratch = AllocSetContextCreate(p->cxt, "touchpoint credit opportunity",
+												  ALLOCSET_DEFAULT_SIZES);
+
 	p->rows = palloc_extended(sizeof(CreditRow) * allocated, MCXT_ALLOC_HUGE);
 	p->nrows = 0;
 	for (int oi = 0; oi < p->nopps; oi++)
@@ -177,6 +193,7 @@ credit_all(Pass *p)
 		bool	   *lead;
 		ValueCache	shares;
 		ValueCache	cents;
+		TpCreditResult result;
 
 		if ((oi & 255) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -211,12 +228,18 @@ credit_all(Pass *p)
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
 					 errmsg("an opportunity without an opportunity_id has touchpoints"),
 					 errhint("Give every row of the opportunities source an opportunity_id, then refresh.")));
-		id = text_to_cstring(o->id);
 		tp_credit_check_size(n, p->weights.user_models);
 		qsort_interruptible(found, n, sizeof(int), touchpoint_order, p->tps);
 		o->n = n;
 		o->touchpoints = palloc(sizeof(int) * n);
 		memcpy(o->touchpoints, found, sizeof(int) * n);
+		o->pct = palloc(sizeof(Datum) * models * n);
+		o->revenue = palloc(sizeof(Datum) * models * n);
+		o->cents = palloc(sizeof(Datum) * models * n);
+		o->positions = palloc(sizeof(uint8) * n);
+
+		MemoryContextSwitchTo(scratch);
+		id = text_to_cstring(o->id);
 		dates = palloc(sizeof(TimestampTz) * n);
 		conversion = palloc(sizeof(bool) * n);
 		lead = palloc(sizeof(bool) * n);
@@ -240,21 +263,16 @@ credit_all(Pass *p)
 		in.custom = &p->weights.custom;
 		in.user_models = p->weights.user_models;
 		in.user = p->weights.user;
-		tp_credit_compute(&in, &o->result);
-		pfree(dates);
-		pfree(conversion);
-		pfree(lead);
-		pfree(id);
-
-		o->pct = palloc(sizeof(Datum) * models * n);
-		o->revenue = palloc(sizeof(Datum) * models * n);
-		o->cents = palloc(sizeof(Datum) * models * n);
+		tp_credit_compute(&in, &result);
+		memcpy(o->positions, result.positions, sizeof(uint8) * n);
 		shares.n = cents.n = 0;
 		for (int k = 0; k < models * n; k++)
 		{
-			share_values(o, &shares, o->result.pct[k], &o->pct[k], &o->revenue[k]);
-			o->cents[k] = cents_value(&cents, o->result.cents[k]);
+			share_values(p, o, &shares, result.pct[k], &o->pct[k], &o->revenue[k]);
+			o->cents[k] = cents_value(p, &cents, result.cents[k]);
 		}
+		MemoryContextSwitchTo(p->cxt);
+		MemoryContextReset(scratch);
 
 		for (int i = 0; i < n; i++)
 		{
@@ -269,6 +287,7 @@ credit_all(Pass *p)
 			p->nrows++;
 		}
 	}
+	MemoryContextDelete(scratch);
 	MemoryContextSwitchTo(old);
 }
 
@@ -358,7 +377,7 @@ wide_values(const Pass *p, const CreditRow *r, Datum *values, bool *nulls)
 	values[6] = tp_text_or_null(t->channel, &nulls[6]);
 	values[7] = tp_text_or_null(t->subchannel, &nulls[7]);
 	values[8] = tp_text_or_null(t->source_kind, &nulls[8]);
-	values[9] = PointerGetDatum(p->position_texts[o->closed_null][o->result.positions[r->row]]);
+	values[9] = PointerGetDatum(p->position_texts[o->closed_null][o->positions[r->row]]);
 	nulls[9] = false;
 	values[10] = o->amount;
 	nulls[10] = false;

@@ -64,7 +64,7 @@ typedef struct Opportunity
 	/* computed */
 	int			n;				/* touchpoints credited */
 	int		   *touchpoints;	/* in touchpoint order */
-	TpCreditResult result;
+	uint8	   *positions;		/* n TP_POS_* masks */
 	Datum	   *pct;			/* [model * n + i], numerics shared among equal values */
 	Datum	   *revenue;
 	Datum	   *cents;

@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL cluster for tests and the demo, runnable as root.
 #   cluster.sh start DIR [PORT]   initdb (as postgres) and start; prints env to source
 #   cluster.sh stop DIR           stop it (the directory is left for inspection)
+# TP_GLIBC_TUNABLES, when set, is the server's GLIBC_TUNABLES (the benchmark's
+# --hugepages: glibc.malloc.hugetlb=1, docs/performance.md).
 # The server runs as the postgres user with a private socket directory and no
 # TCP listener, so it never clashes with another server on this machine.
 set -euo pipefail
@@ -48,7 +50,8 @@ CONF
     fi
     # -t 300: under load (another core busy, valgrind elsewhere) a start can
     # take longer than pg_ctl's default 60 s wait
-    as_postgres "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 start >/dev/null
+    as_postgres env ${TP_GLIBC_TUNABLES:+GLIBC_TUNABLES=$TP_GLIBC_TUNABLES} \
+        "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 start >/dev/null
     echo "export PGHOST=$dir PGPORT=$port PGUSER=postgres"
     ;;
 stop)
