@@ -174,6 +174,7 @@ extern void TpBuildTaskQuery(StringInfo q, const TpRun *run, bool ordered);
 /* Read one row of the tasks query (strings in the current context). */
 extern void TpReadTask(TpTaskRow *t, HeapTuple tup, TupleDesc desc);
 extern Relation TpOpenOwnTable(Oid relid, const char *function);
+extern bool TpRowsElsewhere(Oid relid);
 
 /*
  * A "text string": a NUL-terminated copy of a text value with a 4-byte

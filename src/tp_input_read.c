@@ -6,20 +6,26 @@
  *
  * The reads go through SPI as the caller, so the executor still applies
  * privileges and row-level security (or straight from the heap where that
- * changes nothing: TpHeapReadable).
+ * changes nothing: TpHeapReadable; never for a relation whose rows are not
+ * in its heap, such as a Citus table: TpRowsElsewhere).
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -323,6 +329,36 @@ TpStreamClose(TpStream *stream)
 }
 
 /*
+ * Are the relation's rows somewhere other than its own heap?  Citus keeps
+ * a distributed, reference or Citus-managed local table's rows in shards
+ * (on the workers, or in a shard table beside it); the table of that name
+ * on the coordinator is an empty or stale shell that only Citus's planner
+ * knows to route around.  Citus lists every such table in its catalog
+ * pg_catalog.pg_dist_partition (first column logicalrelid); without Citus
+ * that catalog does not exist.  Such a relation is read through the
+ * executor, as SQL reads it — never straight from its heap.
+ */
+bool
+TpRowsElsewhere(Oid relid)
+{
+	Oid			catalog = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	if (!OidIsValid(catalog))
+		return false;
+	rel = table_open(catalog, AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * Can the input be read straight from the heap, bypassing the executor?
  * Only a plain table without inheritance children and without row-level
  * security for this user (RLS needs the executor), each column stored
@@ -341,6 +377,9 @@ TpHeapReadable(const TpInput *input)
 	if (has_subclass(input->relid))
 		return false;
 	if (check_enable_rls(input->relid, InvalidOid, true) != RLS_NONE)
+		return false;
+	/* a Citus table's rows are in its shards: its own heap would read as empty */
+	if (TpRowsElsewhere(input->relid))
 		return false;
 	for (c = 0; c < input->desc->ncolumns; c++)
 	{
@@ -375,6 +414,14 @@ TpOpenOwnTable(Oid relid, const char *function)
 				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel)),
 				 errhint("touchpoint_internal.%s reads touchpoint's own tables; refresh() passes them.",
 						 function)));
+	if (TpRowsElsewhere(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("touchpoint's table \"%s\" is distributed by Citus", RelationGetRelationName(rel)),
+				 errdetail("refresh() reads and compares its stored rows on this node, where a distributed table holds none."),
+				 errhint("Make it a local table again: SELECT undistribute_table('%s');",
+						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													RelationGetRelationName(rel)))));
 	return rel;
 }
 
