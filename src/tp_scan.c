@@ -364,6 +364,33 @@ prefetch_filter(const KeyIndex *index, const SessionHead *head)
 	}
 }
 
+/*
+ * The pipeline: does a session that covers no call still need a look — as
+ * possibly its id's earliest so far, or as one some event names?  Most
+ * sessions of called ids are neither; answering from the slot and the named
+ * set's bits spares them the slot store and the second reading of their id.
+ */
+static bool
+pipeline_wants(PassState *st, const PendingSession *p, const SessionRow *row)
+{
+	bool		isnull;
+	Datum		d;
+	struct varlena *id;
+
+	if (st->run->first_session != NULL && TpMayBeFirstSession(st->index, &p->head))
+		return true;
+	if (st->run->named == NULL || p->head.id_null || !TpKeyIsCalled(st->index, &p->head))
+		return false;
+	d = heap_getattr((HeapTuple) &p->tuple, row->attnums[TP_S_SESSION_ID],
+					 row->slot->tts_tupleDescriptor, &isnull);
+	if (isnull)
+		return false;
+	id = (struct varlena *) DatumGetPointer(d);
+	if (VARATT_IS_EXTENDED(id) && !VARATT_IS_SHORT(id))
+		return true;			/* toasted or compressed: TpTrackNamed reads it */
+	return TpNamedMayHave(st->run->named, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
+}
+
 static void
 offer_batch(PassState *st, PendingSession *batch, int n, Buffer buffer, SessionRow *row)
 {
@@ -380,8 +407,7 @@ offer_batch(PassState *st, PendingSession *batch, int n, Buffer buffer, SessionR
 	{
 		SessionHead head;
 
-		if (!batch[i].candidate &&
-			(st->run->first_session == NULL || !TpKeyIsCalled(index, &batch[i].head)))
+		if (!batch[i].candidate && !pipeline_wants(st, &batch[i], row))
 			continue;
 		ExecStoreBufferHeapTuple(&batch[i].tuple, row->slot, buffer);
 		/* read again: the id goes back into st->keybuf for the comparison */

@@ -88,6 +88,8 @@ extern ScanSession *keep_session(PassState *st, const SessionRow *row, Timestamp
 extern TpNamedSet *TpBuildNamedSet(TpRun *run, const TpScanCall *calls, int ncalls);
 extern bool TpKeyIsCalled(const KeyIndex *index, const SessionHead *head);
 extern void TpTrackFirstSession(PassState *st, const SessionRow *row, const SessionHead *head);
+extern bool TpMayBeFirstSession(const KeyIndex *index, const SessionHead *head);
+extern bool TpNamedMayHave(const TpNamedSet *set, const char *id, int len);
 extern void TpTrackNamed(PassState *st, const SessionRow *row, const SessionHead *head);
 extern void TpFindNamedLeftovers(PassState *st);
 

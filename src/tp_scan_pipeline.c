@@ -238,6 +238,32 @@ TpTrackFirstSession(PassState *st, const SessionRow *row, const SessionHead *hea
 }
 
 /*
+ * Could the session be its id's earliest so far (a slot with its hash whose
+ * earliest start is not before it)?  False for most sessions once a few of
+ * each id have been read; a true answer may be a hash shared with another
+ * id, which TpTrackFirstSession then rules out.
+ */
+bool
+TpMayBeFirstSession(const KeyIndex *index, const SessionHead *head)
+{
+	uint32		h;
+
+	if (head->id_null || head->start_null)
+		return false;
+	for (h = head->hash & index->mask; index->slots[h].entry != 0; h = (h + 1) & index->mask)
+		if (index->slots[h].hash == head->hash && head->started_at <= index->slots[h].first_session_at)
+			return true;
+	return false;
+}
+
+/* Might an event name this session id?  (The bit set: false is certain.) */
+bool
+TpNamedMayHave(const TpNamedSet *set, const char *id, int len)
+{
+	return named_may_have(set, hash_bytes((const unsigned char *) id, len));
+}
+
+/*
  * The pipeline: a session of a called id may be one some event names (the
  * bit set answers for most without a probe); see check_named.
  */
