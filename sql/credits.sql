@@ -305,6 +305,21 @@ UPDATE touchpoint_internal.position_credits SET cents = cents + 1
 WHERE opportunity_id = 'o-one' AND model = 'heavy_ft';
 SELECT touchpoint_internal.build_credits() AS wide_rows;
 SELECT count(*) AS tampered_left FROM touchpoint.opportunity_touchpoints WHERE channel = 'tampered';
+-- A value stored out of line (TOAST) is compared by its contents, not by its
+-- TOAST pointer: nothing changed rewrites no row that holds one.
+UPDATE touchpoint.touchpoints SET channel = (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 250) i)
+WHERE touchpoint_id = 'form:c-f1';
+SELECT touchpoint_internal.build_credits() AS wide_rows;
+SELECT (SELECT count(*) FROM touchpoint.opportunity_touchpoints WHERE length(channel) = 8000) AS long_channel_rows,
+       pg_relation_size(c.reltoastrelid) > 0 AS stored_out_of_line
+FROM pg_class c WHERE c.oid = 'touchpoint.opportunity_touchpoints'::regclass;
+TRUNCATE wide_ctids, long_ctids;
+INSERT INTO wide_ctids SELECT opportunity_id, touchpoint_id, ctid::text FROM touchpoint.opportunity_touchpoints;
+INSERT INTO long_ctids SELECT opportunity_id, touchpoint_id, model, ctid::text FROM touchpoint_internal.position_credits;
+SELECT touchpoint_internal.build_credits() AS wide_rows;
+SELECT * FROM rewritten ORDER BY 1, 2;
+SELECT touchpoint_internal.build_touchpoints() AS touchpoint_rows_restored;
+SELECT touchpoint_internal.build_credits() AS wide_rows;
 CREATE TEMP TABLE built_over AS SELECT * FROM touchpoint.credits;
 DELETE FROM touchpoint.opportunity_touchpoints;
 DELETE FROM touchpoint_internal.position_credits;

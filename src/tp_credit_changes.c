@@ -420,7 +420,7 @@ same_value(Form_pg_attribute att, Datum stored, bool stored_null, Datum fresh, b
 		struct varlena *a = (struct varlena *) DatumGetPointer(stored);
 		struct varlena *b = (struct varlena *) DatumGetPointer(fresh);
 
-		if (VARATT_IS_EXTENDED(a) && !VARATT_IS_SHORT(a))
+		if (VARATT_IS_EXTERNAL(a) || VARATT_IS_COMPRESSED(a))
 			a = PG_DETOAST_DATUM_PACKED(stored);
 		return VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
 			memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0;

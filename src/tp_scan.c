@@ -386,8 +386,8 @@ pipeline_wants(PassState *st, const PendingSession *p, const SessionRow *row)
 	if (isnull)
 		return false;
 	id = (struct varlena *) DatumGetPointer(d);
-	if (VARATT_IS_EXTENDED(id) && !VARATT_IS_SHORT(id))
-		return true;			/* toasted or compressed: TpTrackNamed reads it */
+	if (VARATT_IS_EXTERNAL(id) || VARATT_IS_COMPRESSED(id))
+		return true;			/* out of line or compressed: TpTrackNamed reads it */
 	return TpNamedMayHave(st->run->named, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
 }
 

@@ -39,7 +39,7 @@ citus_tarball() {
     return 1
 }
 if [ "${1:-}" = --can-run ]; then   # test/run.sh asks: is Citus installed, or can it be built?
-    [ -f "$LIB/citus.so" ] || citus_tarball >/dev/null
+    [ -f "$LIB/citus.so" ] || { [ "$(id -u)" = 0 ] && citus_tarball >/dev/null; }
     exit
 fi
 if [ ! -f "$LIB/citus.so" ]; then
@@ -63,7 +63,10 @@ echo "citus: $(strings "$LIB/citus.so" | grep -oE 'Citus [0-9]+\.[0-9]+\.[0-9]+'
 # --- three nodes on loopback ----------------------------------------------
 WORK=$(mktemp -d /tmp/touchpoint-citus.XXXXXX)
 [ "$(id -u)" = 0 ] && chmod 755 "$WORK"
+# TCP on 127.0.0.1 (Citus's nodes connect to each other): fixed ports, so
+# two runs of the suite on one machine at once would clash
 PORTS=(${TP_CITUS_PORTS:-54350 54351 54352})
+[ ${#PORTS[@]} = 3 ] || fail "TP_CITUS_PORTS must name three ports"
 NODES=(coordinator worker1 worker2)
 stop_all() {
     for n in "${NODES[@]}"; do bash "$ROOT/test/scripts/cluster.sh" stop "$WORK/$n" || true; done
