@@ -14,6 +14,9 @@
 #
 #   bash test/bench/incremental.sh [--sizes 2000000,20000000] [--reps N]
 #                                  [--batch-share F | --batch-ids N] [--copy-rows N] [--keep]
+#                                  [--shared-huge-pages]
+# --shared-huge-pages: the server's shared memory in huge pages (huge_pages =
+# on, test/scripts/huge_pages.sh); without it huge_pages = off.
 # --batch-ids: the same number of visitors at every size (is the cost flat as
 # history grows?); --batch-share: a share of each size's visitors.
 # Sessions:visitors:calls = 4:1:0.4 as in test/bench/run.sh, plus form fills
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
         --batch-ids) BATCH_IDS_FIXED=$2; shift 2 ;;
         --copy-rows) COPY_ROWS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
+        --shared-huge-pages) export TP_HUGE_PAGES=on; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -48,6 +52,8 @@ if [ ! -f "$DIR/data/PG_VERSION" ]; then
     echo "max_wal_size = '8GB'" >>"$DIR/data/postgresql.conf"
 fi
 bash test/scripts/cluster.sh stop "$DIR"
+export TP_HUGE_PAGES=${TP_HUGE_PAGES:-off}
+[ "$TP_HUGE_PAGES" = off ] || bash test/scripts/huge_pages.sh "${TP_BENCH_SHARED_BUFFERS:-4GB}"
 eval "$(bash test/scripts/cluster.sh start "$DIR" "$PORT")"
 [ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
@@ -58,7 +64,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR 
 row() { printf "%-50s %12s %12s %s\n" "$@"; }
 
 echo "touchpoint incremental benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers')"
+echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers'), huge_pages $(psql -X -At -d postgres -c 'SHOW huge_pages')"
 SUMMARY=""
 for SESSIONS in ${SIZES//,/ }; do
     VISITORS=$((SESSIONS / 4)) TASKS=$((SESSIONS / 10)) ACCOUNTS=$((SESSIONS / 400))

@@ -5,6 +5,7 @@
 #
 #   bash test/bench/run.sh [--sessions N] [--visitors N] [--tasks N] [--forms N] [--chats N] [--in-window F]
 #                          [--reps N] [--sweep] [--no-plain] [--no-refresh] [--seed F] [--keep] [--hugepages]
+#                          [--shared-huge-pages]
 #
 #   --sweep     also time every tasks:sessions ratio from 1:10000 to 1:2
 #   --no-plain  skip the plain-SQL formulations (for very large runs)
@@ -13,6 +14,9 @@
 #               merge_calls over the same events, with its share per stage
 #   --hugepages the server's malloc asks for transparent huge pages
 #               (GLIBC_TUNABLES=glibc.malloc.hugetlb=1; docs/performance.md)
+#   --shared-huge-pages  the server's shared memory in huge pages (huge_pages = on;
+#               reserves vm.nr_hugepages as root, test/scripts/huge_pages.sh);
+#               without it huge_pages = off, whatever the machine has reserved
 # Uses its own throwaway cluster (port 54340, shared_buffers=$TP_BENCH_SHARED_BUFFERS,
 # default 4GB; otherwise default settings) and stops it at the end unless --keep.
 # Needs only PostgreSQL's own tools (psql), bash and awk.
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
         --no-refresh) REFRESH=0; shift ;;
         --keep) KEEP=1; shift ;;
         --hugepages) export TP_GLIBC_TUNABLES=glibc.malloc.hugetlb=1; shift ;;
+        --shared-huge-pages) export TP_HUGE_PAGES=on; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -51,6 +56,8 @@ if [ ! -f "$DIR/data/PG_VERSION" ]; then
     echo "shared_buffers = '${TP_BENCH_SHARED_BUFFERS:-4GB}'" >>"$DIR/data/postgresql.conf"
 fi
 bash test/scripts/cluster.sh stop "$DIR"    # a cluster left running by --keep
+export TP_HUGE_PAGES=${TP_HUGE_PAGES:-off}
+[ "$TP_HUGE_PAGES" = off ] || bash test/scripts/huge_pages.sh "${TP_BENCH_SHARED_BUFFERS:-4GB}"
 eval "$(bash test/scripts/cluster.sh start "$DIR" ${TP_BENCH_PORT:-54340})"
 [ $KEEP = 1 ] || trap 'bash "$ROOT/test/scripts/cluster.sh" stop "$DIR"' EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d touchpoint_bench)
@@ -58,7 +65,7 @@ psql -X -q -d postgres -c "DROP DATABASE IF EXISTS touchpoint_bench" -c "CREATE 
 "${PSQL[@]}" -c "CREATE EXTENSION touchpoint"
 
 echo "touchpoint benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers'), other settings default; server GLIBC_TUNABLES: ${TP_GLIBC_TUNABLES:-none} (transparent huge pages: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown))"
+echo "PostgreSQL $(psql -X -At -d postgres -c 'SHOW server_version'), shared_buffers $(psql -X -At -d postgres -c 'SHOW shared_buffers'), other settings default; huge_pages $(psql -X -At -d postgres -c 'SHOW huge_pages'), server GLIBC_TUNABLES: ${TP_GLIBC_TUNABLES:-none} (transparent huge pages: $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown))"
 echo "data: $SESSIONS sessions, $VISITORS visitors, $TASKS tasks, $IN_WINDOW of calls in a session's window, seed $SEED"
 
 generate() {   # generate SESSIONS TASKS [only_tasks]

@@ -3,7 +3,10 @@
 #   cluster.sh start DIR [PORT]   initdb (as postgres) and start; prints env to source
 #   cluster.sh stop DIR           stop it (the directory is left for inspection)
 # TP_GLIBC_TUNABLES, when set, is the server's GLIBC_TUNABLES (the benchmark's
-# --hugepages: glibc.malloc.hugetlb=1, docs/performance.md).
+# --hugepages: glibc.malloc.hugetlb=1, docs/performance.md).  TP_HUGE_PAGES,
+# when set, is the server's huge_pages setting (the benchmarks pass off, or on
+# with --shared-huge-pages, so that a run does not depend on whether this
+# machine happens to have vm.nr_hugepages reserved).
 # The server runs as the postgres user with a private socket directory and no
 # TCP listener, so it never clashes with another server on this machine.
 set -euo pipefail
@@ -51,7 +54,8 @@ CONF
     # -t 300: under load (another core busy, valgrind elsewhere) a start can
     # take longer than pg_ctl's default 60 s wait
     as_postgres env ${TP_GLIBC_TUNABLES:+GLIBC_TUNABLES=$TP_GLIBC_TUNABLES} \
-        "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 start >/dev/null
+        "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 300 \
+        ${TP_HUGE_PAGES:+-o "-c huge_pages=$TP_HUGE_PAGES"} start >/dev/null
     echo "export PGHOST=$dir PGPORT=$port PGUSER=postgres"
     ;;
 stop)
