@@ -55,6 +55,9 @@ INSERT INTO calls VALUES
     ('explain_calls',        'SELECT * FROM touchpoint.explain_calls()'),
     ('explain_call',         'SELECT * FROM touchpoint.explain_call(''t-emea-1'')'),
     ('refresh',              'SELECT * FROM touchpoint.refresh()'),
+    ('refresh_work',         'SELECT * FROM touchpoint_internal.refresh_work()'),
+    ('quick_signature',      'SELECT touchpoint_internal.quick_signature()'),
+    ('quick_refreshes',      'SELECT touchpoint_internal.quick_refreshes()'),
     -- the extension's helpers (schema touchpoint_internal)
     ('build_touchpoints',    'SELECT touchpoint_internal.build_touchpoints()'),
     ('build_credits',        'SELECT touchpoint_internal.build_credits()'),

@@ -304,6 +304,15 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("touchpoint.quick_refresh",
+							 "Answer an incremental refresh() that has nothing to do without running its whole procedure.",
+							 "off runs the procedure every time (the answer is the same; for tests and diagnosis).",
+							 &tp_quick_refresh,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("touchpoint");
 
 	/* Remember values set before loading that PostgreSQL could only warn about. */

@@ -42,6 +42,7 @@ typedef enum TpStrategy
 } TpStrategy;
 
 extern int	tp_merge_strategy;
+extern bool tp_quick_refresh;	/* tp_refresh.c */
 extern int	tp_window_anchor;
 
 /* Raise the error for a bad setting that could not be refused at SET time. */

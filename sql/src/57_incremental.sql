@@ -39,7 +39,9 @@ CREATE TABLE touchpoint_internal.refresh_state (
     credit_fingerprint      pg_catalog.text NOT NULL,
     touchpoints             pg_catalog.int8 NOT NULL,
     opportunity_touchpoints pg_catalog.int8 NOT NULL,
-    refreshed_at            pg_catalog.timestamptz NOT NULL
+    refreshed_at            pg_catalog.timestamptz NOT NULL,
+    -- touchpoint_internal.quick_signature() when the last refresh began
+    quick_signature         pg_catalog.int8
 );
 COMMENT ON TABLE touchpoint_internal.refresh_state IS
 'the settings, rules and registrations the last refresh used (as fingerprints) and the row counts it left';

@@ -97,7 +97,7 @@ $$;
  * (inputs_fingerprint, credit_fingerprint), when an input was truncated or
  * cannot be watched, or when the batch is a tenth of the table or more.
  */
-CREATE FUNCTION @extschema@.refresh(
+CREATE FUNCTION touchpoint_internal.refresh_work(
     "full" pg_catalog.bool DEFAULT false,
     OUT mode pg_catalog.text,
     OUT touchpoints pg_catalog.int8,
@@ -132,12 +132,16 @@ DECLARE
     to_credit text[];
     before_rows int8;
     written int8;
+    signature int8;
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
     PERFORM touchpoint_internal.check_custom_model();
     PERFORM touchpoint_internal.check_sources();
     PERFORM touchpoint_internal.warn_empty_inputs();
     LOCK TABLE @extschema@.touchpoints, @extschema@.opportunity_touchpoints IN EXCLUSIVE MODE;
+    -- what the next refresh() compares to answer at once (src/tp_refresh.c); taken
+    -- first, so that anything committed later makes the next one run in full
+    signature := touchpoint_internal.quick_signature();
     /*
      * The refresh sorts a few hundred thousand wide rows; below 64MB of
      * work_mem those sorts spill to disk.  Raised while refresh() runs, only
@@ -260,16 +264,62 @@ BEGIN
     credits_duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) step;
 
     INSERT INTO touchpoint_internal.refresh_state AS s
-        (only_row, inputs_fingerprint, credit_fingerprint, touchpoints, opportunity_touchpoints, refreshed_at)
-    VALUES (true, fp_inputs, fp_credit, touchpoints, opportunity_touchpoints, started)
+        (only_row, inputs_fingerprint, credit_fingerprint, touchpoints, opportunity_touchpoints, refreshed_at, quick_signature)
+    VALUES (true, fp_inputs, fp_credit, touchpoints, opportunity_touchpoints, started, signature)
     ON CONFLICT (only_row) DO UPDATE
         SET inputs_fingerprint = EXCLUDED.inputs_fingerprint, credit_fingerprint = EXCLUDED.credit_fingerprint,
             touchpoints = EXCLUDED.touchpoints, opportunity_touchpoints = EXCLUDED.opportunity_touchpoints,
-            refreshed_at = EXCLUDED.refreshed_at;
+            refreshed_at = EXCLUDED.refreshed_at, quick_signature = EXCLUDED.quick_signature;
     duration := pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started;
     PERFORM pg_catalog.set_config('work_mem', caller_work_mem, true);
 END
 $$;
+COMMENT ON FUNCTION touchpoint_internal.refresh_work(pg_catalog.bool) IS
+'the whole procedure of touchpoint.refresh(), which calls it unless nothing can have changed since the last refresh';
+
+/*
+ * The signature of what refresh_work() compares besides the change log —
+ * the version, the window and anchor settings, the channel rules, the
+ * custom and position models, the registry, each input table's columns,
+ * triggers, row security and privileges — as the procedure stores it for
+ * the next refresh() (src/tp_refresh.c).
+ */
+CREATE FUNCTION touchpoint_internal.quick_signature()
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'tp_quick_signature'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION touchpoint_internal.quick_refreshes()
+RETURNS pg_catalog.int8
+AS 'MODULE_PATHNAME', 'tp_quick_refreshes'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION touchpoint_internal.quick_refreshes() IS
+'how many refresh() calls of this session saw that nothing had changed and answered at once (tests and diagnosis)';
+COMMENT ON FUNCTION touchpoint_internal.quick_signature() IS
+'the signature of the settings, rules, models, registry and input tables a refresh compares, stored for the next refresh to answer at once when nothing changed';
+
+/*
+ * refresh(full): in C (src/tp_refresh.c).  When an incremental refresh can
+ * see that nothing changed since the last one — the change log empty, the
+ * signature above equal, touchpoint's own tables as inputs — it answers at
+ * once (a scheduled refresh runs in a new backend, where compiling the
+ * procedure alone costs ~25 ms); otherwise it runs refresh_work().
+ */
+CREATE FUNCTION @extschema@.refresh(
+    "full" pg_catalog.bool DEFAULT false,
+    OUT mode pg_catalog.text,
+    OUT touchpoints pg_catalog.int8,
+    OUT opportunity_touchpoints pg_catalog.int8,
+    OUT duration pg_catalog.interval,
+    OUT touchpoints_written pg_catalog.int8,
+    OUT touchpoints_duration pg_catalog.interval,
+    OUT credits_duration pg_catalog.interval,
+    OUT keys_recomputed pg_catalog.int8,
+    OUT opportunities_recomputed pg_catalog.int8,
+    OUT reason pg_catalog.text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'tp_refresh'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.refresh(pg_catalog.bool) IS
 'refresh the pipeline: incremental (only what the logged changes can affect) unless full => true or a full rebuild is needed; readers never wait; returns the mode, rows, durations per stage and why it was full';
 
