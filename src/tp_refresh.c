@@ -28,7 +28,8 @@
  *	  the registry, and each input table's columns, triggers (the capture
  *	  triggers say how changes are seen), row security and privileges.
  * The answer is then the procedure's: mode incremental, the stored counts,
- * nothing written or recomputed; refresh_state.refreshed_at is updated.
+ * nothing written or recomputed (refresh_state.refreshed_at stays the time
+ * of the last refresh that ran the procedure).
  */
 #include "postgres.h"
 
@@ -508,20 +509,14 @@ tp_refresh(PG_FUNCTION_ARGS)
 	memset(&last, 0, sizeof(last));
 	if (!full && tp_quick_refresh && nothing_to_refresh(&last))
 	{
-		int			ret;
-
+		/*
+		 * Nothing is written, not even refresh_state.refreshed_at: a refresh
+		 * scheduled every minute leaves no dead row behind when nothing
+		 * changed (and an UPDATE cost a tenth of this answer's time).
+		 */
 		quick_refreshes++;
 		ereport(DEBUG1,
 				(errmsg_internal("touchpoint: nothing changed since the last refresh")));
-		/* the state says when the last refresh ran, as the procedure's does */
-		SPI_connect();
-		args[0] = TimestampTzGetDatum(started);
-		argtypes[0] = TIMESTAMPTZOID;
-		ret = SPI_execute_with_args("UPDATE touchpoint_internal.refresh_state SET refreshed_at = $1",
-									1, argtypes, args, NULL, false, 0);
-		if (ret != SPI_OK_UPDATE)
-			elog(ERROR, "touchpoint: updating refresh_state failed: %s", SPI_result_code_string(ret));
-		SPI_finish();
 		PG_RETURN_DATUM(HeapTupleGetDatum(quiet_result(fcinfo, &last, started)));
 	}
 

@@ -39,6 +39,8 @@ CREATE TABLE touchpoint_internal.refresh_state (
     credit_fingerprint      pg_catalog.text NOT NULL,
     touchpoints             pg_catalog.int8 NOT NULL,
     opportunity_touchpoints pg_catalog.int8 NOT NULL,
+    -- when the last refresh that ran its procedure began (one that found
+    -- nothing changed answers without writing here: src/tp_refresh.c)
     refreshed_at            pg_catalog.timestamptz NOT NULL,
     -- touchpoint_internal.quick_signature() when the last refresh began
     quick_signature         pg_catalog.int8
