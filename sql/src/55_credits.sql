@@ -62,6 +62,7 @@ CREATE FUNCTION touchpoint_internal.build_credits(opportunities pg_catalog.text[
 RETURNS pg_catalog.int8
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET max_parallel_workers_per_gather = 0    -- a given set is a few opportunities; all of them: the C pass
 AS $fn$
 DECLARE
     written int8;

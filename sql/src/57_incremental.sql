@@ -320,6 +320,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off      -- index lookups of a few keys (as build_touchpoints_of)
 SET jit = off
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     new_keys pg_catalog.text[] := COALESCE(keys, '{}');
@@ -411,7 +412,9 @@ $$;
  * construction (refresh() rebuilds in full past a tenth of the table), and
  * with the default cost settings the planner otherwise reads the whole
  * touchpoints table for a few thousand rows.  No JIT: the disabled scans'
- * cost would make every small query compile (300 ms each).
+ * cost would make every small query compile (300 ms each).  No parallel
+ * workers: the lookups of a few hundred keys take a few ms, starting two
+ * workers 30-60 ms (read_conversion_events' UNION ALL went parallel).
  */
 CREATE FUNCTION touchpoint_internal.build_touchpoints_of(
     keys pg_catalog.text[], persons pg_catalog.text[], keyless pg_catalog.text[], named_sessions pg_catalog.text[],
@@ -422,6 +425,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off
 SET jit = off
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     journeys pg_catalog.text[];
@@ -496,6 +500,7 @@ CREATE FUNCTION touchpoint_internal.opportunities_to_credit(
 RETURNS pg_catalog.text[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET max_parallel_workers_per_gather = 0    -- a few accounts' rows: never worth starting workers
 AS $$
 DECLARE
     found_opportunities pg_catalog.text[];
