@@ -108,33 +108,46 @@ for SESSIONS in ${SIZES//,/ }; do
     # rounds: an ETL batch for $BATCH_IDS visitors (new sessions, calls and
     # form fills, updates and deletes), refresh() timed; an empty batch,
     # refresh() timed; a full rebuild timed
-    rounds=$(for r in $(seq 1 "$REPS"); do
-        "${PSQL[@]}" -c "SELECT setseed(0.$r)" -c "
+    # etl_batch TAG SEED: the ETL batch for $BATCH_IDS visitors (new sessions,
+    # calls and form fills, updates and deletes), as SQL
+    etl_batch() { echo "SELECT setseed($2);
             CREATE TEMP TABLE batch AS
             SELECT md5('visitor-' || v) AS bz, v FROM (SELECT DISTINCT floor(random() * $VISITORS)::int8 AS v FROM generate_series(1, $BATCH_IDS)) x;
             INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel, medium, source)
-            SELECT 'etl-$r-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second', 'Paid Search', 'cpc', 'google' FROM batch;
+            SELECT 'etl-$1-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second', 'Paid Search', 'cpc', 'google' FROM batch;
             INSERT INTO touchpoint.tasks (task_id, bizible_id, type, person_id, occurred_at)
-            SELECT 'etl-$r-' || v, bz, 'Call', CASE WHEN v % 2 = 0 THEN 'p-' || (abs(hashtext(bz)) % ($VISITORS / 3)) END,
+            SELECT 'etl-$1-' || v, bz, 'Call', CASE WHEN v % 2 = 0 THEN 'p-' || (abs(hashtext(bz)) % ($VISITORS / 3)) END,
                    timestamptz '2026-04-01' + v * interval '1 second' + interval '5 minutes' FROM batch;
             INSERT INTO touchpoint.form_submits (submit_id, bizible_id, submitted_at, form_url)
-            SELECT 'etl-$r-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second' + interval '9 minutes', 'https://www.example.com/quote'
+            SELECT 'etl-$1-' || v, bz, timestamptz '2026-04-01' + v * interval '1 second' + interval '9 minutes', 'https://www.example.com/quote'
             FROM batch WHERE v % 2 = 1;
             UPDATE touchpoint.sessions s SET channel = 'Display' FROM batch b
             WHERE touchpoint.bizible_key(s.bizible_id) COLLATE \"C\" = b.bz AND b.v % 10 = 0;
             DELETE FROM touchpoint.tasks t USING batch b
-            WHERE touchpoint.bizible_key(t.bizible_id) COLLATE \"C\" = b.bz AND b.v % 20 = 0 AND t.task_id NOT LIKE 'etl-%';" >/dev/null
+            WHERE touchpoint.bizible_key(t.bizible_id) COLLATE \"C\" = b.bz AND b.v % 20 = 0 AND t.task_id NOT LIKE 'etl-%';
+            DROP TABLE batch;"; }
+    # rounds: an ETL batch, refresh() timed in a new session (as pg_cron runs
+    # it); an empty batch, the same; another ETL batch refreshed in a session
+    # that refreshed before (a loop or a pooled connection); a full rebuild
+    rounds=$(for r in $(seq 1 "$REPS"); do
+        etl_batch "$r" "0.$r" | "${PSQL[@]}" >/dev/null
         inc=$(ms "SELECT * FROM touchpoint.refresh()")
         empty=$(ms "SELECT * FROM touchpoint.refresh()")
         # the same in a session that has refreshed before (as a loop or a pooled connection does)
-        warm=$({ echo "SELECT * FROM touchpoint.refresh();"; echo '\timing on'; echo "SELECT * FROM touchpoint.refresh();"; } |
+        warm=$({ echo "SET touchpoint.quick_refresh = off; SELECT * FROM touchpoint.refresh(); RESET touchpoint.quick_refresh;"
+                 echo '\timing on'; echo "SELECT * FROM touchpoint.refresh();"; } |
+               "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -1)
+        # another batch, refreshed in such a session (its procedure compiled, its pages touched)
+        warm_inc=$({ echo "SET touchpoint.quick_refresh = off; SELECT * FROM touchpoint.refresh(); RESET touchpoint.quick_refresh;"
+                     etl_batch "w$r" "0.5$r"; echo '\timing on'; echo "SELECT * FROM touchpoint.refresh();"; } |
                "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -1)
         full=$(ms "SELECT * FROM touchpoint.refresh(\"full\" => true)")
-        echo "$inc $empty $full $warm"
+        echo "$inc $empty $full $warm $warm_inc"
     done)
     col() { echo "$rounds" | awk -v c="$1" '{print $c}' | median; }
     ratio() { echo "$rounds" | awk '{printf "%.5f\n", $1 / $3}' | median; }
-    inc=$(col 1) empty=$(col 2) full=$(col 3) warm=$(col 4)
+    inc=$(col 1) empty=$(col 2) full=$(col 3) warm=$(col 4) warm_inc=$(col 5)
+    warm_ratio() { echo "$rounds" | awk '{printf "%.5f\n", $5 / $3}' | median; }
     what=$("${PSQL[@]}" -At -F ' ' -c "
         SELECT setseed(0.99);
         CREATE TEMP TABLE batch AS SELECT md5('visitor-' || v) AS bz, v FROM (SELECT DISTINCT floor(random() * $VISITORS)::int8 AS v FROM generate_series(1, $BATCH_IDS)) x;
@@ -143,10 +156,11 @@ for SESSIONS in ${SIZES//,/ }; do
     row "what" "median ms" "x full" ""
     row "refresh(full => true), nothing changed" "$full" "1.000" ""
     row "refresh() after a batch of $BATCH_IDS visitors" "$inc" "$(ratio)" "(target: at most 0.02)"
+    row "  another such batch, in a session that refreshed" "$warm_inc" "$(warm_ratio)" "(a loop or pooled connection)"
     row "refresh() after an empty batch, new session" "$empty" "-" "(target: under 10 ms)"
     row "refresh() after an empty batch, warm session" "$warm" "-" "(target: under 10 ms)"
     echo "  one such batch refreshed: mode, BizibleIds recomputed, opportunities, rows written: $what"
-    SUMMARY+="$SESSIONS sessions: batch $inc ms ($(ratio) x full $full ms), empty $empty ms (warm session $warm ms)"$'\n'
+    SUMMARY+="$SESSIONS sessions: batch $inc ms ($(ratio) x full $full ms; in a session that refreshed: $warm_inc ms, $(warm_ratio) x), empty $empty ms (warm session $warm ms)"$'\n'
 done
 
 # COPY with and without capture: a table shaped like touchpoint.sessions with
@@ -161,11 +175,15 @@ echo "== COPY of $COPY_ROWS sessions, with the capture triggers against without"
                  NULL, 'Paid Search', NULL, 'google', 'cpc', 'campaign', NULL, NULL, 'https://www.example.com/', NULL
           FROM generate_series(1, $COPY_ROWS) k) TO '$DIR/copy.data'" >/dev/null
 copies=$(for r in $(seq 1 "$REPS"); do
-    "${PSQL[@]}" -c "TRUNCATE copy_target" -c "CHECKPOINT" >/dev/null
-    on=$(ms "COPY copy_target FROM '$DIR/copy.data'")
-    "${PSQL[@]}" -c "ALTER TABLE copy_target DISABLE TRIGGER USER" -c "TRUNCATE copy_target" -c "CHECKPOINT" >/dev/null
-    off=$(ms "COPY copy_target FROM '$DIR/copy.data'")
-    "${PSQL[@]}" -c "SELECT touchpoint_internal.watch('sessions', 'copy_target')" -c "DELETE FROM touchpoint_internal.changes" >/dev/null
+    # alternate which goes first: a run's position in the round must not decide
+    copy_on() {
+        "${PSQL[@]}" -c "SELECT touchpoint_internal.watch('sessions', 'copy_target')" -c "TRUNCATE copy_target" \
+            -c "DELETE FROM touchpoint_internal.changes" -c "CHECKPOINT" >/dev/null
+        ms "COPY copy_target FROM '$DIR/copy.data'"; }
+    copy_off() {
+        "${PSQL[@]}" -c "ALTER TABLE copy_target DISABLE TRIGGER USER" -c "TRUNCATE copy_target" -c "CHECKPOINT" >/dev/null
+        ms "COPY copy_target FROM '$DIR/copy.data'"; }
+    if [ $((r % 2)) = 1 ]; then on=$(copy_on); off=$(copy_off); else off=$(copy_off); on=$(copy_on); fi
     echo "$on $off"
 done)
 con=$(echo "$copies" | awk '{print $1}' | median) coff=$(echo "$copies" | awk '{print $2}' | median)
