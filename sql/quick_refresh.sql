@@ -130,12 +130,34 @@ SELECT * FROM quick();
 REVOKE SELECT ON touchpoint.tasks FROM quick_reader;
 SELECT * FROM quick();
 SELECT * FROM quick();
--- row-level security on an input
+-- an input's owner
+ALTER TABLE touchpoint.tasks OWNER TO quick_reader;
+SELECT * FROM quick();
+ALTER TABLE touchpoint.tasks OWNER TO CURRENT_USER;
+SELECT * FROM quick();
+SELECT * FROM quick();
+-- a settings table's privileges
+GRANT SELECT ON touchpoint.custom_model TO quick_reader;
+SELECT * FROM quick();
+REVOKE SELECT ON touchpoint.custom_model FROM quick_reader;
+SELECT * FROM quick();
+SELECT * FROM quick();
+-- row-level security on an input: the procedure applies its policies, every time
 ALTER TABLE touchpoint.form_submits ENABLE ROW LEVEL SECURITY;
+SELECT * FROM quick();
 SELECT * FROM quick();
 ALTER TABLE touchpoint.form_submits DISABLE ROW LEVEL SECURITY;
 SELECT * FROM quick();
 SELECT * FROM quick();
+-- REPEATABLE READ: one snapshot for the transaction, so the procedure runs
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM quick();
+COMMIT;
+SELECT * FROM quick();
+-- a read-only transaction gets the procedure's error, not an answer
+BEGIN READ ONLY;
+SELECT * FROM quick();
+ROLLBACK;
 -- a role without the owner's privileges gets the procedure's error, not an answer
 SET ROLE quick_reader;
 SELECT * FROM quick();

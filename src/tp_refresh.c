@@ -21,7 +21,10 @@
  *	  warns about empty inputs), and touchpoints was analyzed since;
  *	- the change log is empty, read after taking the procedure's lock;
  *	- every input carries its four capture triggers (else the procedure
- *	  rebuilds it in full every time);
+ *	  rebuilds it in full every time) and has no row-level security;
+ *	- the event inputs are not all empty (else the procedure warns);
+ *	- the transaction may write and takes a snapshot per statement (READ
+ *	  COMMITTED: it sees what a refresh it waited for committed);
  *	- the signature of everything else the procedure compares is the one
  *	  the last refresh stored: the extension's version, the window and
  *	  anchor settings, the channel rules, the custom and position models,
@@ -37,6 +40,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -140,7 +144,10 @@ relation_in(Oid nsp, const char *name)
 	Oid			relid = get_relname_relid(name, nsp);
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "touchpoint: relation \"%s\" is missing", name);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("touchpoint's relation \"%s\" is missing", name),
+				 errhint("Reinstall the extension: DROP EXTENSION touchpoint; CREATE EXTENSION touchpoint;")));
 	return relid;
 }
 
@@ -154,6 +161,32 @@ static inline uint64
 mix_string(uint64 h, const char *s)
 {
 	return s == NULL ? mix(h, "\0null", 5) : mix(h, s, strlen(s) + 1);
+}
+
+/* Who owns a relation and who may read it: its owner, ACL and row-security flags. */
+static uint64
+mix_class(uint64 h, Oid relid)
+{
+	HeapTuple	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class form;
+	bool		isnull;
+	Datum		acl;
+
+	if (!HeapTupleIsValid(classtup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	form = (Form_pg_class) GETSTRUCT(classtup);
+	h = mix(h, &form->relowner, sizeof(Oid));
+	h = mix(h, &form->relrowsecurity, sizeof(bool));
+	h = mix(h, &form->relforcerowsecurity, sizeof(bool));
+	acl = SysCacheGetAttr(RELOID, classtup, Anum_pg_class_relacl, &isnull);
+	if (!isnull)
+	{
+		struct varlena *bytes = PG_DETOAST_DATUM_PACKED(acl);
+
+		h = mix(h, bytes, VARSIZE_ANY(bytes));
+	}
+	ReleaseSysCache(classtup);
+	return h;
 }
 
 /* Every row of a small table as stored: equal rows in equal order, equal hash. */
@@ -225,12 +258,11 @@ mix_input_shape(uint64 h, Oid relid, const char *kind, Oid capture_fn, bool *all
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
-	HeapTuple	classtup;
-	bool		isnull;
-	Datum		acl;
 
 	if (!watched(rel, kind, capture_fn))
 		*all_watched = false;
+	if (rel->rd_rel->relrowsecurity)
+		*all_watched = false;	/* its policies are the procedure's to apply */
 	h = mix(h, &relid, sizeof(relid));
 	h = mix(h, &rel->rd_rel->relkind, sizeof(char));
 	h = mix(h, &rel->rd_rel->relrowsecurity, sizeof(bool));
@@ -261,14 +293,7 @@ mix_input_shape(uint64 h, Oid relid, const char *kind, Oid capture_fn, bool *all
 				h = mix_string(h, t->tgargs[a]);
 		}
 	}
-	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(classtup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	acl = SysCacheGetAttr(RELOID, classtup, Anum_pg_class_relacl, &isnull);
-	if (!isnull)
-		h = mix(h, DatumGetPointer(PG_DETOAST_DATUM_PACKED(acl)),
-				VARSIZE_ANY(DatumGetPointer(PG_DETOAST_DATUM_PACKED(acl))));
-	ReleaseSysCache(classtup);
+	h = mix_class(h, relid);
 	table_close(rel, AccessShareLock);
 	return h;
 }
@@ -295,8 +320,11 @@ quick_signature(const Schemas *s, Snapshot snapshot, int *registered, bool *all_
 	{
 		Oid			nsp = setting_tables[i][0] == NULL ? s->ext : s->internal;
 
-		h = mix_table_rows(h, relation_in(nsp, setting_tables[i][1]), snapshot, &nrows);
+		Oid			relid = relation_in(nsp, setting_tables[i][1]);
+
+		h = mix_table_rows(h, relid, snapshot, &nrows);
 		h = mix(h, &nrows, sizeof(nrows));
+		h = mix_class(h, relid);
 	}
 	*registered = nrows;		/* the registry is the last of them */
 	*all_watched = true;
@@ -432,12 +460,30 @@ nothing_to_refresh(LastRefresh *last)
 	int			registered;
 	bool		all_watched;
 
+	/*
+	 * A read-only transaction or a standby: the procedure's error.  One
+	 * snapshot for the transaction (REPEATABLE READ, SERIALIZABLE): it
+	 * cannot see what a refresh it waited for committed, so the procedure
+	 * runs (and fails to serialize, as it should).
+	 */
+	if (XactReadOnly || IsolationUsesXactSnapshot())
+		return false;
 	find_extension(&s);
 	touchpoints = relation_in(s.ext, "touchpoints");
 	opportunity_touchpoints = relation_in(s.ext, "opportunity_touchpoints");
 	if (!has_privs_of_role(GetUserId(), stored_owner(&s)))
 		return false;			/* the procedure says who may */
 
+	/*
+	 * What it reads, before the stage tables, in the procedure's order: a
+	 * transaction that holds an input (TRUNCATE and COPY, then refresh())
+	 * is waited for before this takes a lock that transaction would need.
+	 */
+	for (int i = 0; i < (int) lengthof(setting_tables); i++)
+		LockRelationOid(relation_in(setting_tables[i][0] == NULL ? s.ext : s.internal,
+									setting_tables[i][1]), AccessShareLock);
+	for (int i = 0; i < (int) lengthof(input_kinds); i++)
+		LockRelationOid(relation_in(s.ext, input_kinds[i]), AccessShareLock);
 	LockRelationOid(touchpoints, ExclusiveLock);
 	LockRelationOid(opportunity_touchpoints, ExclusiveLock);
 	/* what committed before the lock was granted, as the procedure's next statement sees it */
@@ -456,7 +502,11 @@ nothing_to_refresh(LastRefresh *last)
 		!has_rows(relation_in(s.internal, "changes"), snapshot) &&
 		quick_signature(&s, snapshot, &registered, &all_watched) == last->signature &&
 		registered == 0 && all_watched)
-		quiet = true;
+	{
+		/* and the inputs are not all empty (else the procedure warns) */
+		for (int i = 0; i < 4 && !quiet; i++)	/* sessions, tasks, form fills, chats */
+			quiet = has_rows(relation_in(s.ext, input_kinds[i]), snapshot);
+	}
 	PopActiveSnapshot();
 	return quiet;
 }

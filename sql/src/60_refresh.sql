@@ -135,12 +135,26 @@ DECLARE
     signature int8;
 BEGIN
     PERFORM touchpoint_internal.check_refresh_privilege();
+    /*
+     * What the fingerprints and the quick signature read stays as it is
+     * until this refresh commits, so that the two stored with its result
+     * describe the same state: the rules, models and registry (SHARE: their
+     * writers wait) and touchpoint's input tables' triggers and columns (ROW
+     * EXCLUSIVE: rows are written meanwhile, trigger and column DDL waits).
+     * Taken before the stage tables, in the order refresh()'s quick path
+     * takes them (src/tp_refresh.c): a transaction that truncated an input
+     * and then refreshes is waited for, never deadlocked with.
+     */
+    LOCK TABLE @extschema@.channel_rules, @extschema@.custom_model, @extschema@.position_models,
+               touchpoint_internal.source_registry IN SHARE MODE;
+    LOCK TABLE @extschema@.sessions, @extschema@.tasks, @extschema@.form_submits, @extschema@.chats,
+               @extschema@.people, @extschema@.opportunities IN ROW EXCLUSIVE MODE;
     PERFORM touchpoint_internal.check_custom_model();
     PERFORM touchpoint_internal.check_sources();
     PERFORM touchpoint_internal.warn_empty_inputs();
     LOCK TABLE @extschema@.touchpoints, @extschema@.opportunity_touchpoints IN EXCLUSIVE MODE;
-    -- what the next refresh() compares to answer at once (src/tp_refresh.c); taken
-    -- first, so that anything committed later makes the next one run in full
+    -- what the next refresh() compares to answer at once (src/tp_refresh.c); what
+    -- it reads cannot change before this commits (the locks above)
     signature := touchpoint_internal.quick_signature();
     /*
      * The refresh sorts a few hundred thousand wide rows; below 64MB of
