@@ -299,6 +299,23 @@ SELECT * FROM rewritten ORDER BY 1, 2;
 UPDATE touchpoint.opportunities SET amount = 1300 WHERE opportunity_id = 'o-two';
 SELECT touchpoint_internal.build_credits() AS wide_rows;
 SELECT * FROM rewritten ORDER BY 1, 2;
+-- The same for a given set (an incremental refresh's build_credits(ids), the
+-- pass restricted to them): nothing changed rewrites none of their rows; a
+-- changed amount rewrites exactly that opportunity's rows, wide and long; a
+-- tampered row of an opportunity not given is neither read nor put right.
+TRUNCATE wide_ctids, long_ctids;
+INSERT INTO wide_ctids SELECT opportunity_id, touchpoint_id, ctid::text FROM touchpoint.opportunity_touchpoints;
+INSERT INTO long_ctids SELECT opportunity_id, touchpoint_id, model, ctid::text FROM touchpoint_internal.position_credits;
+SELECT touchpoint_internal.build_credits(ARRAY['o-two', 'o-one']) AS given_rows;
+SELECT * FROM rewritten ORDER BY 1, 2;
+UPDATE touchpoint.opportunities SET amount = 1250 WHERE opportunity_id = 'o-two';
+UPDATE touchpoint.opportunity_touchpoints SET channel = 'tampered' WHERE opportunity_id = 'o-closed' AND position = 'FT';
+SELECT touchpoint_internal.build_credits(ARRAY['o-two', 'o-one']) AS given_rows;
+SELECT * FROM rewritten ORDER BY 1, 2;
+SELECT count(*) AS tampered_not_given FROM touchpoint.opportunity_touchpoints WHERE channel = 'tampered';
+SELECT opportunity_id, sum(linear_revenue) AS linear_revenue FROM touchpoint.opportunity_touchpoints
+WHERE opportunity_id IN ('o-one', 'o-two') GROUP BY 1 ORDER BY 1;
+UPDATE touchpoint.opportunities SET amount = 1300 WHERE opportunity_id = 'o-two';
 UPDATE touchpoint.opportunity_touchpoints SET channel = 'tampered', linear_revenue = 0
 WHERE opportunity_id = 'o-closed' AND position = 'FT';
 UPDATE touchpoint_internal.position_credits SET cents = cents + 1

@@ -106,6 +106,7 @@ INSERT INTO calls VALUES
     ('sessions_of',          'SELECT touchpoint_internal.sessions_of(ARRAY[''emea-1''])'),
     ('change_closure',       'SELECT * FROM touchpoint_internal.change_closure(ARRAY[''emea-1''], NULL, NULL, NULL, 10)'),
     ('build_touchpoints_of', 'SELECT * FROM touchpoint_internal.build_touchpoints_of(ARRAY[''emea-1''], ''{}'', ''{}'', ''{}'')'),
+    ('build_credits_of',     'SELECT touchpoint_internal.build_credits_of(ARRAY[''o-1''], ARRAY[22.5, 22.5, 22.5, 22.5], ''{}'', ''{}'')'),
     ('opportunities_to_credit', 'SELECT touchpoint_internal.opportunities_to_credit(''{}'', ''{}'', ''{}'', ''{}'')'),
     ('publish_all',          'SELECT * FROM touchpoint_internal.publish_all()'),
     -- trigger functions: only their triggers call them

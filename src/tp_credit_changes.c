@@ -22,6 +22,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -31,6 +32,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
@@ -524,23 +526,56 @@ long_row_matches(Pass *p, TupleDesc desc, TupleTableSlot *slot)
 /*
  * Read a stored table once and emit `op` with the key columns (opportunity,
  * touchpoint, and the model when key_model > 0) of every row no new row
- * matches.
+ * matches.  With only (a text[], not 0): only the rows of those
+ * opportunities, through the index on opportunity_id (SPI, as the caller).
  */
 static void
 compare_stored(Pass *p, Oid relid, int natts, StoredRowMatches matches, const char *op, int key_model,
-			   Output *out, MemoryContext row_ctx)
+			   Datum only, Output *out, MemoryContext row_ctx)
 {
 	Relation	rel = tp_open_readable(relid, natts);
-	TupleDesc	desc = RelationGetDescr(rel);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	int			key_touchpoint = key_model > 0 ? 1 : 2;
+	TupleDesc	desc;
+	TupleTableSlot *slot;
+	TableScanDesc scan = NULL;
+	SPITupleTable *tt = NULL;
 	uint64		n = 0;
 
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	if (only == (Datum) 0)
 	{
-		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+		desc = RelationGetDescr(rel);
+		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		slot = table_slot_create(rel, NULL);
+	}
+	else
+	{
+		Oid			argtype = TEXTARRAYOID;
+		char	   *q = psprintf("SELECT * FROM %s x WHERE x.opportunity_id OPERATOR(pg_catalog.=) ANY ($1)",
+								 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+															RelationGetRelationName(rel)));
 
+		if (SPI_execute_with_args(q, 1, &argtype, &only, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "touchpoint: reading \"%s\" failed", RelationGetRelationName(rel));
+		tt = SPI_tuptable;
+		desc = tt->tupdesc;
+		slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+	}
+	for (;;)
+	{
+		MemoryContext old;
+
+		if (scan != NULL)
+		{
+			if (!table_scan_getnextslot(scan, ForwardScanDirection, slot))
+				break;
+		}
+		else
+		{
+			if (n >= SPI_processed)
+				break;
+			ExecStoreHeapTuple(tt->vals[n], slot, false);
+		}
+		old = MemoryContextSwitchTo(row_ctx);
 		if ((++n & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 		slot_getallattrs(slot);
@@ -551,18 +586,37 @@ compare_stored(Pass *p, Oid relid, int natts, StoredRowMatches matches, const ch
 		MemoryContextReset(row_ctx);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	table_endscan(scan);
+	if (scan != NULL)
+		table_endscan(scan);
+	else
+		SPI_freetuptable(tt);
 	table_close(rel, AccessShareLock);
+}
+
+/* The accounts of the opportunities read, as a text[] (for tp_read_people). */
+static Datum
+accounts_of(const Pass *p)
+{
+	Datum	   *accounts = palloc(sizeof(Datum) * Max(1, p->nopps));
+	int			n = 0;
+
+	for (int i = 0; i < p->nopps; i++)
+		if (p->opps[i].account != NULL)
+			accounts[n++] = PointerGetDatum(p->opps[i].account);
+	return PointerGetDatum(construct_array(accounts, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /*
  * credit_changes(opportunities, people, touchpoints, custom_weights,
- *                model_names, model_weights, wide_target, long_target)
+ *                model_names, model_weights, wide_target, long_target, only)
  * -> (op, opportunity_id, touchpoint_id, model, wide, long):
+ * with only (a text[]; NULL: all), for those opportunities alone — read
+ * through indexes, compared with their stored rows (an incremental
+ * refresh); the others are neither read nor compared.
  * 'delete' / 'delete model' a stored row a full rebuild would not hold (or
  * would hold differently), 'insert' / 'insert model' a row it would hold and
  * the table does not; a last row ('total', n) says how many rows the wide
- * table then holds.
+ * table then holds (with only: how many those opportunities then have).
  */
 Datum
 tp_credit_changes(PG_FUNCTION_ARGS)
@@ -578,6 +632,7 @@ tp_credit_changes(PG_FUNCTION_ARGS)
 	bool	   *name_nulls;
 	MemoryContext old;
 	int			i;
+	Datum		only = (PG_NARGS() > 8 && !PG_ARGISNULL(8)) ? PG_GETARG_DATUM(8) : (Datum) 0;
 
 	for (i = 0; i < 8; i++)
 		if (PG_ARGISNULL(i) && i != 3 && i != 5)
@@ -611,22 +666,35 @@ tp_credit_changes(PG_FUNCTION_ARGS)
 		p.position_texts[0][i] = tp_position_text(i, false);
 		p.position_texts[1][i] = tp_position_text(i, true);
 	}
-	tp_read_touchpoints(&p, PG_GETARG_OID(2));
+	if (only == (Datum) 0)
+		tp_read_touchpoints(&p, PG_GETARG_OID(2));
 	MemoryContextSwitchTo(old);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "touchpoint: SPI_connect failed");
-	tp_read_people(&p, PG_GETARG_OID(1));
-	tp_read_opportunities(&p, PG_GETARG_OID(0));
-	SPI_finish();
+	if (only == (Datum) 0)
+	{
+		tp_read_people(&p, PG_GETARG_OID(1), (Datum) 0);
+		tp_read_opportunities(&p, PG_GETARG_OID(0), (Datum) 0);
+	}
+	else
+	{
+		/* the opportunities, their accounts' people, those people's journeys */
+		tp_read_opportunities(&p, PG_GETARG_OID(0), only);
+		old = MemoryContextSwitchTo(pass_ctx);
+		tp_read_people(&p, PG_GETARG_OID(1), accounts_of(&p));
+		MemoryContextSwitchTo(old);
+		tp_read_touchpoints_of_people(&p, PG_GETARG_OID(2));
+	}
 
 	credit_all(&p);
 	index_rows(&p);
 	p.model_stored = MemoryContextAllocExtended(pass_ctx, sizeof(bool) * Max(1, (Size) p.nrows * p.nmodels),
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	/* wide: (opportunity_id, touchpoint_id, ...); long: (opportunity_id, touchpoint_id, model, ...) */
-	compare_stored(&p, PG_GETARG_OID(6), WIDE_COLS, wide_row_matches, "delete", 0, &out, row_ctx);
-	compare_stored(&p, PG_GETARG_OID(7), LONG_COLS, long_row_matches, "delete model", 2, &out, row_ctx);
+	compare_stored(&p, PG_GETARG_OID(6), WIDE_COLS, wide_row_matches, "delete", 0, only, &out, row_ctx);
+	compare_stored(&p, PG_GETARG_OID(7), LONG_COLS, long_row_matches, "delete model", 2, only, &out, row_ctx);
+	SPI_finish();
 
 	/* the rows the tables do not hold as they should be */
 	for (i = 0; i < p.nrows; i++)

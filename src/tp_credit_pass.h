@@ -113,7 +113,8 @@ extern text *tp_keep_text(Pass *p, Datum value, bool isnull);
 extern Datum tp_text_or_null(text *t, bool *isnull);
 extern Relation tp_open_readable(Oid relid, int natts);
 extern void tp_read_touchpoints(Pass *p, Oid relid);
-extern void tp_read_people(Pass *p, Oid relid);
-extern void tp_read_opportunities(Pass *p, Oid relid);
+extern void tp_read_touchpoints_of_people(Pass *p, Oid relid);
+extern void tp_read_people(Pass *p, Oid relid, Datum accounts);
+extern void tp_read_opportunities(Pass *p, Oid relid, Datum only);
 
 #endif							/* TP_CREDIT_PASS_H */

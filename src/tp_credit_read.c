@@ -12,10 +12,12 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -146,76 +148,75 @@ slot_text(Pass *p, TupleTableSlot *slot, AttrNumber att)
 	return tp_keep_text(p, d, isnull);
 }
 
-/* The touchpoints of people's journeys (person_id set), chained by journey. */
-void
-tp_read_touchpoints(Pass *p, Oid relid)
+/*
+ * Keep one touchpoint of a person's journey from a slot whose columns are
+ * at the given attribute numbers (journey, id, type, channel, subchannel,
+ * source_kind, source_id, date, is_lead_creation); false when it is
+ * anonymous or has no journey.
+ */
+typedef struct TouchpointColumns
 {
-	Relation	rel = tp_open_readable(relid, -1);
-	AttrNumber	a_id = column(rel, "touchpoint_id"),
-				a_journey = column(rel, "journey_id"),
-				a_person = column(rel, "person_id"),
-				a_type = column(rel, "touchpoint_type"),
-				a_channel = column(rel, "channel"),
-				a_subchannel = column(rel, "subchannel"),
-				a_kind = column(rel, "source_kind"),
-				a_source = column(rel, "source_id"),
-				a_date = column(rel, "touchpoint_date"),
-				a_lead = column(rel, "is_lead_creation");
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	int			allocated = 1024;
+	AttrNumber	person,
+				journey,
+				id,
+				type,
+				channel,
+				subchannel,
+				kind,
+				source,
+				date,
+				lead;
+} TouchpointColumns;
 
-	p->tps = palloc(sizeof(Touchpoint) * allocated);
-	p->ntps = 0;
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+static void
+keep_touchpoint(Pass *p, TupleTableSlot *slot, const TouchpointColumns *c, int *allocated)
+{
+	Touchpoint *t;
+	bool		isnull;
+	Datum		d;
+
+	(void) slot_getattr(slot, c->person, &isnull);
+	if (isnull)
+		return;					/* anonymous: most of the table, not deformed further */
+	d = slot_getattr(slot, c->journey, &isnull);
+	if (isnull)
+		return;					/* no journey: joins no person */
+	if (p->ntps == *allocated)
 	{
-		Touchpoint *t;
-		bool		isnull;
-		Datum		d;
-
-		if ((p->ntps & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		(void) slot_getattr(slot, a_person, &isnull);
-		if (isnull)
-			continue;			/* anonymous: most of the table, not deformed further */
-		d = slot_getattr(slot, a_journey, &isnull);
-		if (isnull)
-			continue;			/* no journey: joins no person */
-		if (p->ntps == allocated)
-		{
-			allocated *= 2;
-			p->tps = repalloc_huge(p->tps, sizeof(Touchpoint) * allocated);
-		}
-		t = &p->tps[p->ntps];
-		t->journey = tp_keep_text(p, d, false);
-		t->id = slot_text(p, slot, a_id);
-		t->type = slot_text(p, slot, a_type);
-		t->channel = slot_text(p, slot, a_channel);
-		t->subchannel = slot_text(p, slot, a_subchannel);
-		t->source_kind = slot_text(p, slot, a_kind);
-		t->source_id = slot_text(p, slot, a_source);
-		d = slot_getattr(slot, a_date, &t->date_null);
-		t->date = t->date_null ? 0 : DatumGetTimestampTz(d);
-		d = slot_getattr(slot, a_lead, &isnull);
-		t->lead_creation = !isnull && DatumGetBool(d);
-		t->kind_rank = 3;
-		t->conversion = false;
-		if (t->source_kind != NULL)
-		{
-			const char *k = VARDATA_ANY(t->source_kind);
-			int			len = VARSIZE_ANY_EXHDR(t->source_kind);
-
-			t->conversion = !(len == 5 && memcmp(k, "visit", 5) == 0);
-			t->kind_rank = !t->conversion ? 0 :
-				(len == 4 && memcmp(k, "form", 4) == 0) ? 1 :
-				(len == 4 && memcmp(k, "chat", 4) == 0) ? 2 : 3;
-		}
-		p->ntps++;
+		*allocated *= 2;
+		p->tps = repalloc_huge(p->tps, sizeof(Touchpoint) * *allocated);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
+	t = &p->tps[p->ntps];
+	t->journey = tp_keep_text(p, d, false);
+	t->id = slot_text(p, slot, c->id);
+	t->type = slot_text(p, slot, c->type);
+	t->channel = slot_text(p, slot, c->channel);
+	t->subchannel = slot_text(p, slot, c->subchannel);
+	t->source_kind = slot_text(p, slot, c->kind);
+	t->source_id = slot_text(p, slot, c->source);
+	d = slot_getattr(slot, c->date, &t->date_null);
+	t->date = t->date_null ? 0 : DatumGetTimestampTz(d);
+	d = slot_getattr(slot, c->lead, &isnull);
+	t->lead_creation = !isnull && DatumGetBool(d);
+	t->kind_rank = 3;
+	t->conversion = false;
+	if (t->source_kind != NULL)
+	{
+		const char *k = VARDATA_ANY(t->source_kind);
+		int			len = VARSIZE_ANY_EXHDR(t->source_kind);
 
+		t->conversion = !(len == 5 && memcmp(k, "visit", 5) == 0);
+		t->kind_rank = !t->conversion ? 0 :
+			(len == 4 && memcmp(k, "form", 4) == 0) ? 1 :
+			(len == 4 && memcmp(k, "chat", 4) == 0) ? 2 : 3;
+	}
+	p->ntps++;
+}
+
+/* Chain the touchpoints read by journey, in the order read. */
+static void
+chain_journeys(Pass *p)
+{
 	tp_map_init(&p->journeys, p->ntps);
 	for (int i = p->ntps - 1; i >= 0; i--)
 	{
@@ -226,11 +227,96 @@ tp_read_touchpoints(Pass *p, Oid relid)
 	}
 }
 
+/* The touchpoints of people's journeys (person_id set), chained by journey. */
+void
+tp_read_touchpoints(Pass *p, Oid relid)
+{
+	Relation	rel = tp_open_readable(relid, -1);
+	TouchpointColumns c;
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	int			allocated = 1024;
+	uint64		n = 0;
+
+	c.person = column(rel, "person_id");
+	c.journey = column(rel, "journey_id");
+	c.id = column(rel, "touchpoint_id");
+	c.type = column(rel, "touchpoint_type");
+	c.channel = column(rel, "channel");
+	c.subchannel = column(rel, "subchannel");
+	c.kind = column(rel, "source_kind");
+	c.source = column(rel, "source_id");
+	c.date = column(rel, "touchpoint_date");
+	c.lead = column(rel, "is_lead_creation");
+	p->tps = palloc(sizeof(Touchpoint) * allocated);
+	p->ntps = 0;
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		if ((++n & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		keep_touchpoint(p, slot, &c, &allocated);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	chain_journeys(p);
+}
+
+/*
+ * The same for the journeys of the people read (tp_read_people), through
+ * the journey index: an incremental refresh credits a few opportunities.
+ * Through SPI, as the caller (who owns the table: refresh checked).
+ */
+void
+tp_read_touchpoints_of_people(Pass *p, Oid relid)
+{
+	Relation	rel = tp_open_readable(relid, -1);
+	char	   *q = psprintf("SELECT t.person_id, t.journey_id, t.touchpoint_id, t.touchpoint_type, t.channel, "
+							 "t.subchannel, t.source_kind, t.source_id, t.touchpoint_date, t.is_lead_creation "
+							 "FROM %s t WHERE t.journey_id OPERATOR(pg_catalog.=) ANY ($1) AND t.person_id IS NOT NULL",
+							 qualified_name(relid));
+	static const TouchpointColumns c = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	Datum	   *ids = palloc(sizeof(Datum) * Max(1, p->npeople));
+	Oid			argtype = TEXTARRAYOID;
+	Datum		arg;
+	SPITupleTable *tt;
+	TupleTableSlot *slot;
+	int			allocated = 1024;
+	int			rc;
+
+	table_close(rel, AccessShareLock);
+	for (int i = 0; i < p->npeople; i++)
+		ids[i] = PointerGetDatum(p->people[i].id);
+	arg = PointerGetDatum(construct_array(ids, p->npeople, TEXTOID, -1, false, TYPALIGN_INT));
+	rc = SPI_execute_with_args(q, 1, &argtype, &arg, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "touchpoint: reading touchpoints failed: %s", SPI_result_code_string(rc));
+	tt = SPI_tuptable;
+	slot = MakeSingleTupleTableSlot(tt->tupdesc, &TTSOpsHeapTuple);
+	p->tps = MemoryContextAlloc(p->cxt, sizeof(Touchpoint) * allocated);
+	p->ntps = 0;
+	{
+		MemoryContext old = MemoryContextSwitchTo(p->cxt);
+
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			ExecStoreHeapTuple(tt->vals[i], slot, false);
+			keep_touchpoint(p, slot, &c, &allocated);
+		}
+		chain_journeys(p);
+		MemoryContextSwitchTo(old);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	SPI_freetuptable(tt);
+}
+
 /* A registered source, read as the caller (privileges, row-level security). */
 static SPITupleTable *
-read_source(const char *query, uint64 *n)
+read_source(const char *query, Datum only, uint64 *n)
 {
-	int			rc = SPI_execute(query, true, 0);
+	Oid			argtype = TEXTARRAYOID;
+	int			rc = only == (Datum) 0 ? SPI_execute(query, true, 0) :
+		SPI_execute_with_args(query, 1, &argtype, &only, NULL, true, 0);
 
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "touchpoint: reading a source failed: %s", SPI_result_code_string(rc));
@@ -238,13 +324,19 @@ read_source(const char *query, uint64 *n)
 	return SPI_tuptable;
 }
 
+/*
+ * The people of a source; with accounts (a text[], not 0), only the people
+ * of those accounts.
+ */
 void
-tp_read_people(Pass *p, Oid relid)
+tp_read_people(Pass *p, Oid relid, Datum accounts)
 {
-	char	   *q = psprintf("SELECT p.person_id::pg_catalog.text, p.account_id::pg_catalog.text FROM %s p",
-							 qualified_name(relid));
+	char	   *q = psprintf("SELECT p.person_id::pg_catalog.text, p.account_id::pg_catalog.text FROM %s p%s",
+							 qualified_name(relid),
+							 accounts == (Datum) 0 ? "" :
+							 " WHERE p.account_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)");
 	uint64		n;
-	SPITupleTable *tt = read_source(q, &n);
+	SPITupleTable *tt = read_source(q, accounts, &n);
 	MemoryContext old = MemoryContextSwitchTo(p->cxt);
 
 	p->people = palloc_extended(sizeof(Person) * Max(n, 1), MCXT_ALLOC_HUGE);
@@ -271,15 +363,21 @@ tp_read_people(Pass *p, Oid relid)
 	SPI_freetuptable(tt);
 }
 
+/*
+ * The opportunities of a source; with only (a text[], not 0), those of
+ * these ids.
+ */
 void
-tp_read_opportunities(Pass *p, Oid relid)
+tp_read_opportunities(Pass *p, Oid relid, Datum only)
 {
 	char	   *q = psprintf("SELECT o.opportunity_id::pg_catalog.text, o.account_id::pg_catalog.text, "
 							 "o.amount::pg_catalog.numeric, o.created_at::pg_catalog.timestamptz, "
-							 "o.closed_at::pg_catalog.timestamptz, o.is_won::pg_catalog.bool FROM %s o",
-							 qualified_name(relid));
+							 "o.closed_at::pg_catalog.timestamptz, o.is_won::pg_catalog.bool FROM %s o%s",
+							 qualified_name(relid),
+							 only == (Datum) 0 ? "" :
+							 " WHERE o.opportunity_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)");
 	uint64		n;
-	SPITupleTable *tt = read_source(q, &n);
+	SPITupleTable *tt = read_source(q, only, &n);
 	MemoryContext old = MemoryContextSwitchTo(p->cxt);
 
 	p->opps = palloc_extended(sizeof(Opportunity) * Max(n, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);

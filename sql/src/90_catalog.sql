@@ -198,8 +198,8 @@ COMMENT ON FUNCTION touchpoint_internal.pipeline_placements(pg_catalog.regclass,
 'pipeline stage 1 in C: every conversion event with its session, journey and rank (the placements view)';
 COMMENT ON FUNCTION touchpoint_internal.pipeline_changes(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.regclass) IS
 'pipeline stages 1 and 2 in C compared with the stored touchpoints: the ids to delete and rows to insert that make it a full rebuild';
-COMMENT ON FUNCTION touchpoint_internal.credit_changes(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.numeric[], pg_catalog.text[], pg_catalog.numeric[], pg_catalog.regclass, pg_catalog.regclass) IS
-'pipeline stage 3 for every opportunity in C compared with the stored credit: the rows to delete and insert that make it a full rebuild';
+COMMENT ON FUNCTION touchpoint_internal.credit_changes(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.numeric[], pg_catalog.text[], pg_catalog.numeric[], pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[]) IS
+'pipeline stage 3 in C for every opportunity (only_opportunities: for these) compared with the stored credit: the rows to delete and insert that make it a full rebuild';
 COMMENT ON FUNCTION touchpoint_internal.build_touchpoints(pg_catalog.text[]) IS
 'pipeline stages 1 and 2: make touchpoints a rebuild from the sources, writing only what changed (NULL), or the journeys of these normalised BizibleIds; returns the rows written';
 COMMENT ON FUNCTION touchpoint_internal.builtin_models() IS
