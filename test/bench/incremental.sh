@@ -126,12 +126,22 @@ for SESSIONS in ${SIZES//,/ }; do
             DELETE FROM touchpoint.tasks t USING batch b
             WHERE touchpoint.bizible_key(t.bizible_id) COLLATE \"C\" = b.bz AND b.v % 20 = 0 AND t.task_id NOT LIKE 'etl-%';
             DROP TABLE batch;"; }
+    # floor_rows: tables floor_tp and floor_ot, the touchpoints and credit
+    # rows the last refresh wrote (their xmin is its transaction, which also
+    # wrote refresh_state), as SQL
+    floor_rows() { echo "DROP TABLE IF EXISTS floor_tp, floor_ot;
+            CREATE TABLE floor_tp AS SELECT t.* FROM touchpoint.touchpoints t
+            WHERE t.xmin = (SELECT s.xmin FROM touchpoint_internal.refresh_state s);
+            CREATE TABLE floor_ot AS SELECT t.* FROM touchpoint.opportunity_touchpoints t
+            WHERE t.xmin = (SELECT s.xmin FROM touchpoint_internal.refresh_state s);
+            ANALYZE floor_tp, floor_ot;"; }
     # rounds: an ETL batch, refresh() timed in a new session (as pg_cron runs
     # it); an empty batch, the same; another ETL batch refreshed in a session
     # that refreshed before (a loop or a pooled connection); a full rebuild
     rounds=$(for r in $(seq 1 "$REPS"); do
         etl_batch "$r" "0.$r" | "${PSQL[@]}" >/dev/null
         inc=$(ms "SELECT * FROM touchpoint.refresh()")
+        floor_rows | "${PSQL[@]}" >/dev/null
         empty=$(ms "SELECT * FROM touchpoint.refresh()")
         # the same in a session that has refreshed before (as a loop or a pooled connection does)
         warm=$({ echo "SET touchpoint.quick_refresh = off; SELECT * FROM touchpoint.refresh(); RESET touchpoint.quick_refresh;"
@@ -143,11 +153,24 @@ for SESSIONS in ${SIZES//,/ }; do
                      etl_batch "w$r" "0.5$r"; echo '\timing on'; echo "SELECT * FROM touchpoint.refresh();"; } |
                "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -1)
         full=$(ms "SELECT * FROM touchpoint.refresh(\"full\" => true)")
-        echo "$inc $empty $full $warm $warm_inc"
+        # the floor: the rows the batch's refresh inserted (it deleted about
+        # as many), deleted and inserted again alone in a new session, rolled back
+        floor=$({ echo "BEGIN;"; echo '\timing on'
+                  echo "DELETE FROM touchpoint.touchpoints t USING floor_tp f WHERE t.touchpoint_id = f.touchpoint_id;
+                        INSERT INTO touchpoint.touchpoints SELECT * FROM floor_tp;
+                        DELETE FROM touchpoint.opportunity_touchpoints t USING floor_ot f
+                        WHERE t.opportunity_id = f.opportunity_id AND t.touchpoint_id = f.touchpoint_id;
+                        INSERT INTO touchpoint.opportunity_touchpoints SELECT * FROM floor_ot;"
+                  echo '\timing off'; echo "ROLLBACK;"; } |
+                "${PSQL[@]}" -o /dev/null 2>&1 | awk '/^Time:/ {s += $2} END {print s}')
+        echo "$inc $empty $full $warm $warm_inc $floor"
     done)
     col() { echo "$rounds" | awk -v c="$1" '{print $c}' | median; }
     ratio() { echo "$rounds" | awk '{printf "%.5f\n", $1 / $3}' | median; }
     inc=$(col 1) empty=$(col 2) full=$(col 3) warm=$(col 4) warm_inc=$(col 5)
+    floor=$(col 6)
+    floor_ratio() { echo "$rounds" | awk '{printf "%.5f\n", $6 / $3}' | median; }
+    floor_size=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM floor_tp) || ' touchpoints and ' || (SELECT count(*) FROM floor_ot) || ' credit rows'")
     warm_ratio() { echo "$rounds" | awk '{printf "%.5f\n", $5 / $3}' | median; }
     what=$("${PSQL[@]}" -At -F ' ' -c "
         SELECT setseed(0.99);
@@ -158,10 +181,11 @@ for SESSIONS in ${SIZES//,/ }; do
     row "refresh(full => true), nothing changed" "$full" "1.000" ""
     row "refresh() after a batch of $BATCH_IDS visitors" "$inc" "$(ratio)" "(target: at most 0.02)"
     row "  another such batch, in a session that refreshed" "$warm_inc" "$(warm_ratio)" "(a loop or pooled connection)"
+    row "  floor: its rows rewritten alone, new session" "$floor" "$(floor_ratio)" "($floor_size, the last round's)"
     row "refresh() after an empty batch, new session" "$empty" "-" "(target: under 10 ms)"
     row "refresh() after an empty batch, warm session" "$warm" "-" "(target: under 10 ms)"
     echo "  one such batch refreshed: mode, BizibleIds recomputed, opportunities, rows written: $what"
-    SUMMARY+="$SESSIONS sessions: batch $inc ms ($(ratio) x full $full ms; in a session that refreshed: $warm_inc ms, $(warm_ratio) x), empty $empty ms (warm session $warm ms)"$'\n'
+    SUMMARY+="$SESSIONS sessions: batch $inc ms ($(ratio) x full $full ms; in a session that refreshed: $warm_inc ms, $(warm_ratio) x; its rows rewritten alone: $floor ms, $(floor_ratio) x), empty $empty ms (warm session $warm ms)"$'\n'
 done
 
 # COPY with and without capture: a table shaped like touchpoint.sessions with
