@@ -129,7 +129,7 @@ for SESSIONS in ${SIZES//,/ }; do
     # floor_rows: tables floor_tp and floor_ot, the touchpoints and credit
     # rows the last refresh wrote (their xmin is its transaction, which also
     # wrote refresh_state), as SQL
-    floor_rows() { echo "DROP TABLE IF EXISTS floor_tp, floor_ot;
+    floor_rows() { echo "SET client_min_messages = warning; DROP TABLE IF EXISTS floor_tp, floor_ot;
             CREATE TABLE floor_tp AS SELECT t.* FROM touchpoint.touchpoints t
             WHERE t.xmin = (SELECT s.xmin FROM touchpoint_internal.refresh_state s);
             CREATE TABLE floor_ot AS SELECT t.* FROM touchpoint.opportunity_touchpoints t
