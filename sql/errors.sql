@@ -160,6 +160,13 @@ SELECT * FROM touchpoint.merge_calls('touchpoint.tasks');
 SELECT state, message FROM regress_try($$SELECT * FROM touchpoint.merge_calls('touchpoint.sessions', 'touchpoint.sessions')$$);
 DROP VIEW e_few_task_cols, e_few_session_cols, e_few_and_bad;
 
+-- distribute() without Citus (docs/spec.md §9): a clear error whose hint says
+-- how to get Citus, checked before the arguments; nothing is changed (the
+-- inputs keep their capture triggers).  test/citus.sh runs it on Citus.
+SELECT * FROM regress_try($$SELECT * FROM touchpoint.distribute()$$);
+SELECT * FROM regress_try($$SELECT * FROM touchpoint.distribute(0)$$);
+SELECT kind, change_detection FROM touchpoint.sources ORDER BY kind;
+
 DROP VIEW e_no_time, e_date_time, e_naive_time, e_int_deleted, e_array_id, e_no_channel,
     e_null_time, e_null_deleted, e_null_start;
 DROP TABLE e_seq_src;

@@ -76,6 +76,7 @@ INSERT INTO calls VALUES
     ('raise_pg_cron_unavailable', 'SELECT touchpoint_internal.raise_pg_cron_unavailable(''not_here'', ''postgres'', ''* * * * *'')'),
     ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),
     ('unschedule_refresh',   'SELECT touchpoint.unschedule_refresh()'),
+    ('distribute',           'SELECT * FROM touchpoint.distribute()'),
     -- the registered sources (sources.sql covers them in depth): only the
     -- extension's owner registers; reading what is registered is harmless
     ('use_source',           'SELECT touchpoint.use_source(''sessions'', NULL)'),

@@ -142,6 +142,7 @@ DECLARE
     relid pg_catalog.oid;
     relkind "char";
     armed int;
+    distributed bool;
 BEGIN
     SELECT COALESCE(pg_catalog.to_regclass(r.relation)::pg_catalog.oid, r.relid) INTO relid
     FROM touchpoint_internal.source_registry r WHERE r.kind OPERATOR(pg_catalog.=) change_detection.kind;
@@ -155,6 +156,14 @@ BEGIN
         RETURN 'full rebuild: a view (its changes cannot be watched)';
     ELSIF relkind OPERATOR(pg_catalog.=) 'f' THEN
         RETURN 'full rebuild: a foreign table''s changes cannot be watched';
+    END IF;
+    -- a Citus table: Citus runs no triggers on distributed tables (touchpoint.distribute())
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
+            INTO distributed USING relid;
+        IF distributed THEN
+            RETURN 'full rebuild: a Citus table (Citus runs no triggers on distributed tables)';
+        END IF;
     END IF;
     SELECT pg_catalog.count(*) INTO armed
     FROM pg_catalog.pg_trigger t

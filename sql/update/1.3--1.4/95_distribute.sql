@@ -1,0 +1,1 @@
+../../src/95_distribute.sql
