@@ -166,6 +166,119 @@ refused "credit_changes refuses a distributed table as its stored rows" \
     "SELECT count(*) FROM touchpoint_internal.credit_changes('touchpoint.opportunities', 'touchpoint.people', 'tp_dist',
         ARRAY[22.5, 22.5, 22.5, 22.5], '{}', '{}', 'touchpoint.opportunity_touchpoints', 'touchpoint_internal.position_credits')"
 
+# --- touchpoint.distribute() and the whole pipeline against one node -------
+# The same rows in touchpoint's own tables in two databases of the
+# coordinator: "postgres", whose inputs distribute() puts on the workers, and
+# "tp_single", a plain database (no Citus in it) that is the single-node
+# reference.  Every relation and function a user reads must give the same
+# rows in both, after a full refresh and after a batch of changes.
+"${C[@]}" -c "CREATE DATABASE tp_single" >/dev/null
+S=(psql -X -q -At -h "$WORK/coordinator" -p "${PORTS[0]}" -U postgres -d tp_single -v ON_ERROR_STOP=1)
+"${S[@]}" -c "CREATE EXTENSION touchpoint" >/dev/null
+PIPELINE_DATA=$(cat <<'SQL'
+SET client_min_messages = error;   -- Citus warns that temporary functions stay local
+-- load(first, last): visitors' sessions, calls (some without a BizibleId, some
+-- deleted), form fills and chats (some naming their session, some without a
+-- BizibleId), people in accounts, one opportunity per account; BizibleIds
+-- written in upper case or with spaces now and then (the same normalised key)
+CREATE OR REPLACE FUNCTION pg_temp.load(first int, last int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM setseed(first / 100000.0);
+    INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, channel, subchannel, source, medium, campaign, landing_page)
+    SELECT 's' || g, CASE g % 5 WHEN 0 THEN upper(b) WHEN 1 THEN ' ' || b || ' ' ELSE b END,
+           timestamptz '2026-02-01' + g * interval '17 minutes',
+           (ARRAY['Paid Search', NULL, 'Email', 'Social'])[1 + g % 4], NULL, (ARRAY['google', 'bing', NULL])[1 + g % 3],
+           (ARRAY['cpc', 'email', NULL, 'organic'])[1 + g % 4], 'c' || g % 7, '/lp/' || g % 5
+    FROM (SELECT g, md5('v' || g % 400) AS b FROM generate_series(first, last) g) x;
+    INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, person_id, occurred_at, is_deleted)
+    SELECT 't' || g, CASE WHEN g % 11 = 0 THEN NULL ELSE md5('v' || g % 400) END, 'Call', 'Inbound call',
+           CASE WHEN g % 3 <> 0 THEN 'p' || (g % 400) / 4 END,
+           timestamptz '2026-02-01' + g * interval '17 minutes' + (g % 45) * interval '1 minute', g % 29 = 0
+    FROM generate_series(first, last, 3) g;
+    INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url, person_id)
+    SELECT 'f' || g, CASE WHEN g % 13 = 0 THEN '' ELSE md5('v' || g % 400) END, CASE WHEN g % 2 = 0 THEN 's' || g END,
+           timestamptz '2026-02-01' + g * interval '17 minutes' + interval '4 minutes', '/demo', 'p' || (g % 400) / 4
+    FROM generate_series(first, last, 7) g;
+    INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at, person_id)
+    SELECT 'c' || g, CASE WHEN g % 9 = 0 THEN ' ' ELSE md5('v' || g % 400) END, CASE WHEN g % 3 = 0 THEN 's' || g END,
+           timestamptz '2026-02-01' + g * interval '17 minutes' + interval '6 minutes', CASE WHEN g % 2 = 0 THEN 'p' || (g % 400) / 4 END
+    FROM generate_series(first, last, 11) g;
+END
+$$;
+CREATE OR REPLACE FUNCTION pg_temp.load_accounts() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO touchpoint.people (person_id, account_id)
+    SELECT 'p' || p, 'a' || p % 25 FROM generate_series(0, 99) p;
+    INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
+    SELECT 'o' || a, 'a' || a, 1000 + 37 * a, timestamptz '2026-02-10' + a * interval '2 days',
+           CASE WHEN a % 3 <> 0 THEN timestamptz '2026-03-01' + a * interval '3 days' END,
+           CASE WHEN a % 3 <> 0 THEN a % 2 = 0 END
+    FROM generate_series(0, 24) a;
+$$;
+SQL
+)
+# every relation and function a user reads, as one text per row
+READS=(
+    "SELECT t::text FROM touchpoint.touchpoints t"
+    "SELECT t::text FROM touchpoint.opportunity_touchpoints t"
+    "SELECT t::text FROM touchpoint.credits t"
+    "SELECT t::text FROM touchpoint.channel_report t"
+    "SELECT t::text FROM touchpoint.revenue_report t"
+    "SELECT t::text FROM touchpoint.placements t"
+    "SELECT t::text FROM touchpoint.merge_calls() t"
+    "SELECT t::text FROM touchpoint.explain_calls() t"
+    "SELECT t::text FROM touchpoint.explain_call('t34') t"
+    "SELECT t::text FROM touchpoint.explain_call('t100') t"
+)
+# same_everywhere WHEN: each read gives the same rows in both databases
+same_everywhere() {
+    local q a b
+    for q in "${READS[@]}"; do
+        a=$("${C[@]}" -c "SET timezone = 'UTC'" -c "SELECT count(*) || ' ' || md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM ($q) r(x)" 2>&1 | tail -1) || true
+        b=$("${S[@]}" -c "SET timezone = 'UTC'" -c "SELECT count(*) || ' ' || md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM ($q) r(x)" 2>&1 | tail -1) || true
+        if [ "$a" = "$b" ] && [ "${a%% *}" -gt 0 ] 2>/dev/null; then echo "ok      $1: ${q#SELECT t::text FROM } (${a%% *} rows)"
+        else echo "FAILED  $1: ${q#SELECT t::text FROM }: distributed '$a', one node '$b'"; failures=$((failures + 1)); fi
+    done
+}
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    { echo "$PIPELINE_DATA"; echo "SELECT pg_temp.load(1, 1500); SELECT pg_temp.load_accounts();"; } | "${PSQL_DB[@]}" >/dev/null
+done
+# half the rows before distributing (distribute() moves them), half after
+distributed=$("${C[@]}" -c "SELECT string_agg(kind || ':' || distribution_column || ':' || (shards > 0) || ':' || action, ' ' ORDER BY kind) FROM touchpoint.distribute(4)" 2>&1 | tail -1) || true
+[ "$distributed" = "chats:chat_id:true:distributed form_submits:submit_id:true:distributed opportunities:opportunity_id:true:distributed people:person_id:true:distributed sessions:session_id:true:distributed tasks:task_id:true:distributed" ] &&
+    echo "ok      distribute(4): the six inputs distributed" || { echo "FAILED  distribute(4): $distributed"; failures=$((failures + 1)); }
+check "distribute(): no row left in the coordinator's own heaps" \
+    "SELECT sum(pg_relation_size(format('touchpoint.%I', k)::regclass)) = 0 FROM unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k"
+check "distribute(): the rows are in the shards" "SELECT count(*) = 1500 FROM touchpoint.sessions"
+check "distribute() again changes nothing" \
+    "SELECT bool_and(action = 'already distributed') AND count(*) = 6 FROM touchpoint.distribute()"
+check "sources: a distributed input is rebuilt in full" \
+    "SELECT bool_and(change_detection LIKE 'full rebuild: a Citus table%') FROM touchpoint.sources"
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    { echo "$PIPELINE_DATA"; echo "SELECT pg_temp.load(1501, 3000);"; } | "${PSQL_DB[@]}" >/dev/null
+    "${PSQL_DB[@]}" -c "SELECT mode FROM touchpoint.refresh()" >/dev/null
+done
+same_everywhere "after a full refresh"
+# a batch: new rows, a call moved to another visitor and person, a deleted
+# call, a re-classified session, a person moved to another account, an
+# opportunity closed and won; then the refresh each side does by itself
+BATCH="SET client_min_messages = error;
+    SELECT pg_temp.load(3001, 3300);
+    UPDATE touchpoint.tasks SET bizible_id = md5('v7'), person_id = 'p9' WHERE task_id = 't34';
+    DELETE FROM touchpoint.tasks WHERE task_id = 't103';
+    UPDATE touchpoint.sessions SET channel = 'Display' WHERE session_id IN ('s12', 's412', 's812');
+    UPDATE touchpoint.people SET account_id = 'a3' WHERE person_id = 'p4';
+    UPDATE touchpoint.opportunities SET closed_at = timestamptz '2026-03-20', is_won = true WHERE opportunity_id = 'o3';"
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    { echo "$PIPELINE_DATA"; echo "$BATCH"; } | "${PSQL_DB[@]}" >/dev/null
+done
+modes="$("${C[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1) $("${S[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1)" || true
+[ "$modes" = "full incremental" ] && echo "ok      after the batch: refresh() full on Citus (no capture), incremental on one node" ||
+    { echo "FAILED  after the batch: modes $modes"; failures=$((failures + 1)); }
+same_everywhere "after a batch"
+
 if [ $failures != 0 ]; then fail "$failures check(s) (nodes' logs in $WORK)"; fi
 trap - EXIT
 stop_all
