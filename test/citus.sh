@@ -1,6 +1,7 @@
 #!/bin/bash
 # touchpoint on a Citus cluster (docs/spec.md §9, issue 14): a coordinator and
-# two workers on loopback, each a throwaway cluster of its own.
+# two workers on loopback, each a throwaway cluster of its own (a third worker
+# is added and the shards rebalanced near the end).
 #
 # Checks that nothing touchpoint reads straight from a heap is ever a Citus
 # table, whose rows live in shards on the workers (the coordinator's table of
@@ -13,6 +14,12 @@
 #   - touchpoint_internal.pipeline_changes and credit_changes, handed a
 #     distributed table as the stored rows, refuse it (0A000) instead of
 #     comparing with an empty shell.
+#   - touchpoint.distribute() puts touchpoint's six inputs on the workers
+#     (rows loaded before it move; none stays in the coordinator's heaps; a
+#     second call changes nothing), and then every relation and function a
+#     user reads gives exactly the rows a plain single-node database with the
+#     same data gives: after a full refresh, after a batch of changes, and
+#     after a third worker is added and the shards rebalanced onto it.
 #
 # Uses the Citus installed for the PostgreSQL on PATH (pg_config); when there
 # is none, builds the vendored Citus 12.1.12 (TP_CITUS_TARBALL, default
@@ -65,15 +72,15 @@ WORK=$(mktemp -d /tmp/touchpoint-citus.XXXXXX)
 [ "$(id -u)" = 0 ] && chmod 755 "$WORK"
 # TCP on 127.0.0.1 (Citus's nodes connect to each other): fixed ports, so
 # two runs of the suite on one machine at once would clash
-PORTS=(${TP_CITUS_PORTS:-54350 54351 54352})
-[ ${#PORTS[@]} = 3 ] || fail "TP_CITUS_PORTS must name three ports"
-NODES=(coordinator worker1 worker2)
+PORTS=(${TP_CITUS_PORTS:-54350 54351 54352 54353})
+[ ${#PORTS[@]} = 4 ] || fail "TP_CITUS_PORTS must name four ports (a coordinator, two workers, a third added later)"
+NODES=(coordinator worker1 worker2 worker3)
 stop_all() {
     for n in "${NODES[@]}"; do bash "$ROOT/test/scripts/cluster.sh" stop "$WORK/$n" || true; done
 }
 trap stop_all EXIT
-for i in 0 1 2; do
-    dir=$WORK/${NODES[$i]}
+start_node() {   # start_node I: node I, a throwaway cluster with Citus created
+    local i=$1 dir=$WORK/${NODES[$1]}
     bash test/scripts/cluster.sh start "$dir" "${PORTS[$i]}" >/dev/null
     bash test/scripts/cluster.sh stop "$dir"
     # Citus connects between nodes over TCP; later lines win in postgresql.conf
@@ -86,7 +93,8 @@ CONF
     echo "host all all 127.0.0.1/32 trust" >>"$dir/data/pg_hba.conf"
     bash test/scripts/cluster.sh start "$dir" "${PORTS[$i]}" >/dev/null
     psql -X -q -h "$dir" -p "${PORTS[$i]}" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "CREATE EXTENSION citus"
-done
+}
+for i in 0 1 2; do start_node $i; done
 export PGOPTIONS="-c client_min_messages=warning"
 C=(psql -X -q -At -h "$WORK/coordinator" -p "${PORTS[0]}" -U postgres -d postgres -v ON_ERROR_STOP=1)
 "${C[@]}" -c "SELECT citus_set_coordinator_host('127.0.0.1', ${PORTS[0]})" \
@@ -278,6 +286,21 @@ modes="$("${C[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1) $(
 [ "$modes" = "full incremental" ] && echo "ok      after the batch: refresh() full on Citus (no capture), incremental on one node" ||
     { echo "FAILED  after the batch: modes $modes"; failures=$((failures + 1)); }
 same_everywhere "after a batch"
+
+# --- a third worker, the shards rebalanced onto it: every answer kept ---------
+start_node 3
+"${C[@]}" -c "SELECT citus_add_node('127.0.0.1', ${PORTS[3]})" \
+          -c "SELECT rebalance_table_shards(shard_transfer_mode => 'block_writes')" >/dev/null 2>&1 ||
+    { echo "FAILED  adding a third worker and rebalancing"; failures=$((failures + 1)); }
+check "a third worker holds shards of touchpoint's inputs after the rebalance" \
+    "SELECT count(*) > 0 FROM pg_dist_shard_placement p JOIN pg_dist_shard s USING (shardid)
+     WHERE p.nodeport = ${PORTS[3]} AND s.logicalrelid = 'touchpoint.sessions'::regclass"
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    { echo "$PIPELINE_DATA"; echo "SELECT pg_temp.load(3301, 3500);"; } | "${PSQL_DB[@]}" >/dev/null
+    "${PSQL_DB[@]}" -c "SELECT mode FROM touchpoint.refresh()" >/dev/null
+done
+same_everywhere "on three workers"
 
 if [ $failures != 0 ]; then fail "$failures check(s) (nodes' logs in $WORK)"; fi
 trap - EXIT
