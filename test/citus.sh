@@ -28,6 +28,7 @@
 # when neither is possible.
 #   bash test/citus.sh             run it
 #   bash test/citus.sh --can-run   exit 0 when Citus is installed or can be built
+#   bash test/citus.sh --install   install it (build the vendored one) if missing, and stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -66,6 +67,7 @@ if [ ! -f "$LIB/citus.so" ]; then
     rm -rf "$SRC"
 fi
 echo "citus: $(strings "$LIB/citus.so" | grep -oE 'Citus [0-9]+\.[0-9]+\.[0-9]+' | head -1 || echo 'Citus') in $LIB"
+[ "${1:-}" = --install ] && exit 0   # test/bench/citus.sh: only make sure Citus is installed
 
 # --- three nodes on loopback ----------------------------------------------
 WORK=$(mktemp -d /tmp/touchpoint-citus.XXXXXX)
@@ -80,19 +82,7 @@ stop_all() {
 }
 trap stop_all EXIT
 start_node() {   # start_node I: node I, a throwaway cluster with Citus created
-    local i=$1 dir=$WORK/${NODES[$1]}
-    bash test/scripts/cluster.sh start "$dir" "${PORTS[$i]}" >/dev/null
-    bash test/scripts/cluster.sh stop "$dir"
-    # Citus connects between nodes over TCP; later lines win in postgresql.conf
-    cat >>"$dir/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-shared_preload_libraries = 'citus'
-max_connections = 60
-max_prepared_transactions = 100
-CONF
-    echo "host all all 127.0.0.1/32 trust" >>"$dir/data/pg_hba.conf"
-    bash test/scripts/cluster.sh start "$dir" "${PORTS[$i]}" >/dev/null
-    psql -X -q -h "$dir" -p "${PORTS[$i]}" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "CREATE EXTENSION citus"
+    bash test/scripts/citus_node.sh "$WORK/${NODES[$1]}" "${PORTS[$1]}"
 }
 for i in 0 1 2; do start_node $i; done
 export PGOPTIONS="-c client_min_messages=warning"
