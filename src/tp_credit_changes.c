@@ -523,73 +523,67 @@ long_row_matches(Pass *p, TupleDesc desc, TupleTableSlot *slot)
 	return *stored = same_row(desc, slot, values, nulls);
 }
 
+/* What compare_stored does with each stored row. */
+typedef struct CompareStored
+{
+	TupleDesc	desc;
+	StoredRowMatches matches;
+	const char *op;
+	int			key_model;
+	Output	   *out;
+	MemoryContext row_ctx;
+	uint64		rows;
+} CompareStored;
+
+static void
+compare_stored_row(Pass *p, TupleTableSlot *slot, void *arg)
+{
+	CompareStored *c = arg;
+	MemoryContext old = MemoryContextSwitchTo(c->row_ctx);
+
+	if ((++c->rows & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	slot_getallattrs(slot);
+	if (!c->matches(p, c->desc, slot))
+		emit(c->out, c->op, slot->tts_values[0], slot->tts_values[c->key_model > 0 ? 1 : 2],
+			 c->key_model > 0 ? slot->tts_values[c->key_model] : (Datum) 0, c->key_model <= 0, NULL, NULL);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(c->row_ctx);
+}
+
 /*
  * Read a stored table once and emit `op` with the key columns (opportunity,
  * touchpoint, and the model when key_model > 0) of every row no new row
- * matches.  With only (a text[], not 0): only the rows of those
- * opportunities, through the index on opportunity_id (SPI, as the caller).
+ * matches.  With only (the opportunities of an incremental refresh, not
+ * NULL): only the rows of those, through the index on opportunity_id (its
+ * first column).
  */
 static void
 compare_stored(Pass *p, Oid relid, int natts, StoredRowMatches matches, const char *op, int key_model,
-			   Datum only, Output *out, MemoryContext row_ctx)
+			   text **only, int nonly, Output *out, MemoryContext row_ctx)
 {
 	Relation	rel = tp_open_readable(relid, natts);
-	int			key_touchpoint = key_model > 0 ? 1 : 2;
-	TupleDesc	desc;
-	TupleTableSlot *slot;
-	TableScanDesc scan = NULL;
-	SPITupleTable *tt = NULL;
-	uint64		n = 0;
+	CompareStored c;
 
-	if (only == (Datum) 0)
+	c.desc = RelationGetDescr(rel);
+	c.matches = matches;
+	c.op = op;
+	c.key_model = key_model;
+	c.out = out;
+	c.row_ctx = row_ctx;
+	c.rows = 0;
+	if (only == NULL)
 	{
-		desc = RelationGetDescr(rel);
-		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-		slot = table_slot_create(rel, NULL);
-	}
-	else
-	{
-		Oid			argtype = TEXTARRAYOID;
-		char	   *q = psprintf("SELECT * FROM %s x WHERE x.opportunity_id OPERATOR(pg_catalog.=) ANY ($1)",
-								 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-															RelationGetRelationName(rel)));
+		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		TupleTableSlot *slot = table_slot_create(rel, NULL);
 
-		if (SPI_execute_with_args(q, 1, &argtype, &only, NULL, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "touchpoint: reading \"%s\" failed", RelationGetRelationName(rel));
-		tt = SPI_tuptable;
-		desc = tt->tupdesc;
-		slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
-	}
-	for (;;)
-	{
-		MemoryContext old;
-
-		if (scan != NULL)
-		{
-			if (!table_scan_getnextslot(scan, ForwardScanDirection, slot))
-				break;
-		}
-		else
-		{
-			if (n >= SPI_processed)
-				break;
-			ExecStoreHeapTuple(tt->vals[n], slot, false);
-		}
-		old = MemoryContextSwitchTo(row_ctx);
-		if ((++n & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		slot_getallattrs(slot);
-		if (!matches(p, desc, slot))
-			emit(out, op, slot->tts_values[0], slot->tts_values[key_touchpoint],
-				 key_model > 0 ? slot->tts_values[key_model] : (Datum) 0, key_model <= 0, NULL, NULL);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(row_ctx);
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	if (scan != NULL)
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+			compare_stored_row(p, slot, &c);
+		ExecDropSingleTupleTableSlot(slot);
 		table_endscan(scan);
+	}
 	else
-		SPI_freetuptable(tt);
+		tp_scan_by_keys(p, rel, 1, only, nonly, compare_stored_row, &c);
 	table_close(rel, AccessShareLock);
 }
 
@@ -632,7 +626,10 @@ tp_credit_changes(PG_FUNCTION_ARGS)
 	bool	   *name_nulls;
 	MemoryContext old;
 	int			i;
+	int			n;
 	Datum		only = (PG_NARGS() > 8 && !PG_ARGISNULL(8)) ? PG_GETARG_DATUM(8) : (Datum) 0;
+	text	  **only_ids = NULL;
+	int			nonly = 0;
 
 	for (i = 0; i < 8; i++)
 		if (PG_ARGISNULL(i) && i != 3 && i != 5)
@@ -692,9 +689,22 @@ tp_credit_changes(PG_FUNCTION_ARGS)
 	p.model_stored = MemoryContextAllocExtended(pass_ctx, sizeof(bool) * Max(1, (Size) p.nrows * p.nmodels),
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	/* wide: (opportunity_id, touchpoint_id, ...); long: (opportunity_id, touchpoint_id, model, ...) */
-	compare_stored(&p, PG_GETARG_OID(6), WIDE_COLS, wide_row_matches, "delete", 0, only, &out, row_ctx);
-	compare_stored(&p, PG_GETARG_OID(7), LONG_COLS, long_row_matches, "delete model", 2, only, &out, row_ctx);
 	SPI_finish();
+	if (only != (Datum) 0)
+	{
+		/* the given ids, kept as the pass's texts (a NULL id matches no row) */
+		Datum	   *ids;
+		bool	   *id_nulls;
+
+		deconstruct_array(DatumGetArrayTypeP(only), TEXTOID, -1, false, TYPALIGN_INT, &ids, &id_nulls, &nonly);
+		only_ids = MemoryContextAlloc(pass_ctx, sizeof(text *) * Max(1, nonly));
+		for (i = 0, n = 0; i < nonly; i++)
+			if (!id_nulls[i])
+				only_ids[n++] = tp_keep_text(&p, ids[i], false);
+		nonly = n;
+	}
+	compare_stored(&p, PG_GETARG_OID(6), WIDE_COLS, wide_row_matches, "delete", 0, only_ids, nonly, &out, row_ctx);
+	compare_stored(&p, PG_GETARG_OID(7), LONG_COLS, long_row_matches, "delete model", 2, only_ids, nonly, &out, row_ctx);
 
 	/* the rows the tables do not hold as they should be */
 	for (i = 0; i < p.nrows; i++)

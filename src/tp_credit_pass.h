@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 
+#include "executor/tuptable.h"
 #include "utils/rel.h"
 
 #include "tp_credit_values.h"
@@ -113,6 +114,9 @@ extern text *tp_keep_text(Pass *p, Datum value, bool isnull);
 extern Datum tp_text_or_null(text *t, bool *isnull);
 extern Relation tp_open_readable(Oid relid, int natts);
 extern void tp_read_touchpoints(Pass *p, Oid relid);
+typedef void (*TpRowFn) (Pass *p, TupleTableSlot *slot, void *arg);
+extern void tp_scan_by_keys(Pass *p, Relation rel, AttrNumber column, text **keys, int nkeys,
+							TpRowFn fn, void *arg);
 extern void tp_read_touchpoints_of_people(Pass *p, Oid relid);
 extern void tp_read_people(Pass *p, Oid relid, Datum accounts);
 extern void tp_read_opportunities(Pass *p, Oid relid, Datum only);

@@ -8,10 +8,15 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -19,7 +24,10 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -262,52 +270,152 @@ tp_read_touchpoints(Pass *p, Oid relid)
 	chain_journeys(p);
 }
 
+/* Distinct text keys, bytewise order (qsort comparator). */
+static int
+key_order(const void *x, const void *y)
+{
+	const text *a = *(text *const *) x;
+	const text *b = *(text *const *) y;
+	int			la = VARSIZE_ANY_EXHDR(a),
+				lb = VARSIZE_ANY_EXHDR(b),
+				c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
 /*
- * The same for the journeys of the people read (tp_read_people), through
- * the journey index: an incremental refresh credits a few opportunities.
- * Through SPI, as the caller (who owns the table: refresh checked).
+ * Every row of one of touchpoint's own tables whose text column `column`
+ * equals one of keys (each row once, also when a key is given twice), read
+ * as the full pass reads it — the active snapshot, straight from the table,
+ * no row security (refresh() checked the caller owns it) — through a btree
+ * index whose first column is `column`, or a scan of the whole table when
+ * there is none.  fn gets each row in a slot of the table.
+ */
+void
+tp_scan_by_keys(Pass *p, Relation rel, AttrNumber column, text **keys, int nkeys,
+				TpRowFn fn, void *arg)
+{
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	Relation	index = NULL;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	int			n = 0;
+
+	/* distinct keys: a key given twice must not read its rows twice */
+	qsort(keys, nkeys, sizeof(text *), key_order);
+	for (int i = 0; i < nkeys; i++)
+		if (n == 0 || key_order(&keys[n - 1], &keys[i]) != 0)
+			keys[n++] = keys[i];
+	nkeys = n;
+
+	foreach(lc, indexes)
+	{
+		Relation	candidate = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (candidate->rd_rel->relam == BTREE_AM_OID && candidate->rd_index->indkey.values[0] == column &&
+			candidate->rd_index->indisvalid && RelationGetIndexPredicate(candidate) == NIL)
+		{
+			index = candidate;
+			break;
+		}
+		index_close(candidate, AccessShareLock);
+	}
+	list_free(indexes);
+	if (index != NULL)
+	{
+		IndexScanDesc scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
+		ScanKeyData key;
+
+		for (int i = 0; i < nkeys; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
+								   index->rd_indcollation[0], F_TEXTEQ, PointerGetDatum(keys[i]));
+			index_rescan(scan, &key, 1, NULL, 0);
+			while (index_getnext_slot(scan, ForwardScanDirection, slot))
+				fn(p, slot, arg);
+		}
+		index_endscan(scan);
+		index_close(index, AccessShareLock);
+	}
+	else
+	{
+		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		uint64		rows = 0;
+
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			bool		isnull;
+			Datum		d;
+			text	   *value;
+
+			if ((++rows & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			d = slot_getattr(slot, column, &isnull);
+			if (isnull)
+				continue;
+			value = DatumGetTextPP(d);
+			if (bsearch(&value, keys, nkeys, sizeof(text *), key_order) != NULL)
+				fn(p, slot, arg);
+		}
+		table_endscan(scan);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+typedef struct KeepTouchpoints
+{
+	const TouchpointColumns *columns;
+	int			allocated;
+} KeepTouchpoints;
+
+static void
+keep_touchpoint_row(Pass *p, TupleTableSlot *slot, void *arg)
+{
+	KeepTouchpoints *k = arg;
+	MemoryContext old = MemoryContextSwitchTo(p->cxt);
+
+	keep_touchpoint(p, slot, k->columns, &k->allocated);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The same for the journeys of the people read (tp_read_people) only,
+ * through the journey index: an incremental refresh credits a few
+ * opportunities.
  */
 void
 tp_read_touchpoints_of_people(Pass *p, Oid relid)
 {
 	Relation	rel = tp_open_readable(relid, -1);
-	char	   *q = psprintf("SELECT t.person_id, t.journey_id, t.touchpoint_id, t.touchpoint_type, t.channel, "
-							 "t.subchannel, t.source_kind, t.source_id, t.touchpoint_date, t.is_lead_creation "
-							 "FROM %s t WHERE t.journey_id OPERATOR(pg_catalog.=) ANY ($1) AND t.person_id IS NOT NULL",
-							 qualified_name(relid));
-	static const TouchpointColumns c = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-	Datum	   *ids = palloc(sizeof(Datum) * Max(1, p->npeople));
-	Oid			argtype = TEXTARRAYOID;
-	Datum		arg;
-	SPITupleTable *tt;
-	TupleTableSlot *slot;
-	int			allocated = 1024;
-	int			rc;
+	TouchpointColumns c;
+	KeepTouchpoints k;
+	text	  **ids = palloc(sizeof(text *) * Max(1, p->npeople));
 
-	table_close(rel, AccessShareLock);
+	c.person = column(rel, "person_id");
+	c.journey = column(rel, "journey_id");
+	c.id = column(rel, "touchpoint_id");
+	c.type = column(rel, "touchpoint_type");
+	c.channel = column(rel, "channel");
+	c.subchannel = column(rel, "subchannel");
+	c.kind = column(rel, "source_kind");
+	c.source = column(rel, "source_id");
+	c.date = column(rel, "touchpoint_date");
+	c.lead = column(rel, "is_lead_creation");
 	for (int i = 0; i < p->npeople; i++)
-		ids[i] = PointerGetDatum(p->people[i].id);
-	arg = PointerGetDatum(construct_array(ids, p->npeople, TEXTOID, -1, false, TYPALIGN_INT));
-	rc = SPI_execute_with_args(q, 1, &argtype, &arg, NULL, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "touchpoint: reading touchpoints failed: %s", SPI_result_code_string(rc));
-	tt = SPI_tuptable;
-	slot = MakeSingleTupleTableSlot(tt->tupdesc, &TTSOpsHeapTuple);
-	p->tps = MemoryContextAlloc(p->cxt, sizeof(Touchpoint) * allocated);
+		ids[i] = p->people[i].id;
+	k.columns = &c;
+	k.allocated = 1024;
+	p->tps = MemoryContextAlloc(p->cxt, sizeof(Touchpoint) * k.allocated);
 	p->ntps = 0;
+	tp_scan_by_keys(p, rel, c.journey, ids, p->npeople, keep_touchpoint_row, &k);
+	table_close(rel, AccessShareLock);
 	{
 		MemoryContext old = MemoryContextSwitchTo(p->cxt);
 
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			ExecStoreHeapTuple(tt->vals[i], slot, false);
-			keep_touchpoint(p, slot, &c, &allocated);
-		}
 		chain_journeys(p);
 		MemoryContextSwitchTo(old);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	SPI_freetuptable(tt);
 }
 
 /* A registered source, read as the caller (privileges, row-level security). */
