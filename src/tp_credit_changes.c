@@ -556,7 +556,7 @@ compare_stored_row(Pass *p, TupleTableSlot *slot, void *arg)
  * touchpoint, and the model when key_model > 0) of every row no new row
  * matches.  With only (the opportunities of an incremental refresh, not
  * NULL): only the rows of those, through the index on opportunity_id (its
- * first column).
+ * first column); NULL: every row.
  */
 static void
 compare_stored(Pass *p, Oid relid, int natts, StoredRowMatches matches, const char *op, int key_model,
@@ -572,18 +572,7 @@ compare_stored(Pass *p, Oid relid, int natts, StoredRowMatches matches, const ch
 	c.out = out;
 	c.row_ctx = row_ctx;
 	c.rows = 0;
-	if (only == NULL)
-	{
-		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-		TupleTableSlot *slot = table_slot_create(rel, NULL);
-
-		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-			compare_stored_row(p, slot, &c);
-		ExecDropSingleTupleTableSlot(slot);
-		table_endscan(scan);
-	}
-	else
-		tp_scan_by_keys(p, rel, 1, only, nonly, compare_stored_row, &c);
+	tp_scan_by_keys(p, rel, 1, only, nonly, compare_stored_row, &c);
 	table_close(rel, AccessShareLock);
 }
 

@@ -15,6 +15,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
@@ -235,6 +236,22 @@ chain_journeys(Pass *p)
 	}
 }
 
+/* Where touchpoint.touchpoints keeps what the credit reads. */
+static void
+touchpoint_columns(Relation rel, TouchpointColumns *c)
+{
+	c->person = column(rel, "person_id");
+	c->journey = column(rel, "journey_id");
+	c->id = column(rel, "touchpoint_id");
+	c->type = column(rel, "touchpoint_type");
+	c->channel = column(rel, "channel");
+	c->subchannel = column(rel, "subchannel");
+	c->kind = column(rel, "source_kind");
+	c->source = column(rel, "source_id");
+	c->date = column(rel, "touchpoint_date");
+	c->lead = column(rel, "is_lead_creation");
+}
+
 /* The touchpoints of people's journeys (person_id set), chained by journey. */
 void
 tp_read_touchpoints(Pass *p, Oid relid)
@@ -246,16 +263,7 @@ tp_read_touchpoints(Pass *p, Oid relid)
 	int			allocated = 1024;
 	uint64		n = 0;
 
-	c.person = column(rel, "person_id");
-	c.journey = column(rel, "journey_id");
-	c.id = column(rel, "touchpoint_id");
-	c.type = column(rel, "touchpoint_type");
-	c.channel = column(rel, "channel");
-	c.subchannel = column(rel, "subchannel");
-	c.kind = column(rel, "source_kind");
-	c.source = column(rel, "source_id");
-	c.date = column(rel, "touchpoint_date");
-	c.lead = column(rel, "is_lead_creation");
+	touchpoint_columns(rel, &c);
 	p->tps = palloc(sizeof(Touchpoint) * allocated);
 	p->ntps = 0;
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
@@ -289,7 +297,8 @@ key_order(const void *x, const void *y)
  * as the full pass reads it — the active snapshot, straight from the table,
  * no row security (refresh() checked the caller owns it) — through a btree
  * index whose first column is `column`, or a scan of the whole table when
- * there is none.  fn gets each row in a slot of the table.
+ * there is none; keys NULL: every row, in one scan of the table.  fn gets
+ * each row in a slot of the table.
  */
 void
 tp_scan_by_keys(Pass *p, Relation rel, AttrNumber column, text **keys, int nkeys,
@@ -302,18 +311,24 @@ tp_scan_by_keys(Pass *p, Relation rel, AttrNumber column, text **keys, int nkeys
 	int			n = 0;
 
 	/* distinct keys: a key given twice must not read its rows twice */
-	qsort(keys, nkeys, sizeof(text *), key_order);
+	if (keys == NULL)
+		nkeys = 0;
+	else
+		qsort(keys, nkeys, sizeof(text *), key_order);
 	for (int i = 0; i < nkeys; i++)
 		if (n == 0 || key_order(&keys[n - 1], &keys[i]) != 0)
 			keys[n++] = keys[i];
 	nkeys = n;
 
-	foreach(lc, indexes)
+	foreach(lc, keys != NULL ? indexes : NIL)
 	{
 		Relation	candidate = index_open(lfirst_oid(lc), AccessShareLock);
 
+		/* as the planner: valid, no predicate, usable by this snapshot (indcheckxmin) */
 		if (candidate->rd_rel->relam == BTREE_AM_OID && candidate->rd_index->indkey.values[0] == column &&
-			candidate->rd_index->indisvalid && RelationGetIndexPredicate(candidate) == NIL)
+			candidate->rd_index->indisvalid && RelationGetIndexPredicate(candidate) == NIL &&
+			(!candidate->rd_index->indcheckxmin ||
+			 TransactionIdPrecedes(HeapTupleHeaderGetXmin(candidate->rd_indextuple->t_data), TransactionXmin)))
 		{
 			index = candidate;
 			break;
@@ -351,6 +366,11 @@ tp_scan_by_keys(Pass *p, Relation rel, AttrNumber column, text **keys, int nkeys
 
 			if ((++rows & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
+			if (keys == NULL)
+			{
+				fn(p, slot, arg);
+				continue;
+			}
 			d = slot_getattr(slot, column, &isnull);
 			if (isnull)
 				continue;
@@ -392,16 +412,7 @@ tp_read_touchpoints_of_people(Pass *p, Oid relid)
 	KeepTouchpoints k;
 	text	  **ids = palloc(sizeof(text *) * Max(1, p->npeople));
 
-	c.person = column(rel, "person_id");
-	c.journey = column(rel, "journey_id");
-	c.id = column(rel, "touchpoint_id");
-	c.type = column(rel, "touchpoint_type");
-	c.channel = column(rel, "channel");
-	c.subchannel = column(rel, "subchannel");
-	c.kind = column(rel, "source_kind");
-	c.source = column(rel, "source_id");
-	c.date = column(rel, "touchpoint_date");
-	c.lead = column(rel, "is_lead_creation");
+	touchpoint_columns(rel, &c);
 	for (int i = 0; i < p->npeople; i++)
 		ids[i] = p->people[i].id;
 	k.columns = &c;
@@ -442,7 +453,7 @@ tp_read_people(Pass *p, Oid relid, Datum accounts)
 	char	   *q = psprintf("SELECT p.person_id::pg_catalog.text, p.account_id::pg_catalog.text FROM %s p%s",
 							 qualified_name(relid),
 							 accounts == (Datum) 0 ? "" :
-							 " WHERE p.account_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)");
+							 " WHERE p.account_id::pg_catalog.text COLLATE \"C\" OPERATOR(pg_catalog.=) ANY ($1)");
 	uint64		n;
 	SPITupleTable *tt = read_source(q, accounts, &n);
 	MemoryContext old = MemoryContextSwitchTo(p->cxt);
@@ -483,7 +494,7 @@ tp_read_opportunities(Pass *p, Oid relid, Datum only)
 							 "o.closed_at::pg_catalog.timestamptz, o.is_won::pg_catalog.bool FROM %s o%s",
 							 qualified_name(relid),
 							 only == (Datum) 0 ? "" :
-							 " WHERE o.opportunity_id::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($1)");
+							 " WHERE o.opportunity_id::pg_catalog.text COLLATE \"C\" OPERATOR(pg_catalog.=) ANY ($1)");
 	uint64		n;
 	SPITupleTable *tt = read_source(q, only, &n);
 	MemoryContext old = MemoryContextSwitchTo(p->cxt);

@@ -237,10 +237,16 @@ same_everywhere() {
         else echo "FAILED  $1: ${q#SELECT t::text FROM }: distributed '$a', one node '$b'"; failures=$((failures + 1)); fi
     done
 }
-for db in C S; do
-    eval "PSQL_DB=(\"\${$db[@]}\")"
-    { echo "$PIPELINE_DATA"; echo "SELECT pg_temp.load(1, 1500); SELECT pg_temp.load_accounts();"; } | "${PSQL_DB[@]}" >/dev/null
-done
+# both SQL [refresh]: SQL (with the data functions) in both databases, then refresh() in each
+both() {
+    local db
+    for db in C S; do
+        eval "PSQL_DB=(\"\${$db[@]}\")"
+        { echo "$PIPELINE_DATA"; echo "$1"; } | "${PSQL_DB[@]}" >/dev/null
+        [ "${2:-}" != refresh ] || "${PSQL_DB[@]}" -c "SELECT mode FROM touchpoint.refresh()" >/dev/null
+    done
+}
+both "SELECT pg_temp.load(1, 1500); SELECT pg_temp.load_accounts();"
 # half the rows before distributing (distribute() moves them), half after
 distributed=$("${C[@]}" -c "SELECT string_agg(kind || ':' || distribution_column || ':' || (shards > 0) || ':' || action, ' ' ORDER BY kind) FROM touchpoint.distribute(4)" 2>&1 | tail -1) || true
 [ "$distributed" = "chats:chat_id:true:distributed form_submits:submit_id:true:distributed opportunities:opportunity_id:true:distributed people:person_id:true:distributed sessions:session_id:true:distributed tasks:task_id:true:distributed" ] &&
@@ -252,11 +258,7 @@ check "distribute() again changes nothing" \
     "SELECT bool_and(action = 'already distributed') AND count(*) = 6 FROM touchpoint.distribute()"
 check "sources: a distributed input is rebuilt in full" \
     "SELECT bool_and(change_detection LIKE 'full rebuild: a Citus table%') FROM touchpoint.sources"
-for db in C S; do
-    eval "PSQL_DB=(\"\${$db[@]}\")"
-    { echo "$PIPELINE_DATA"; echo "SELECT pg_temp.load(1501, 3000);"; } | "${PSQL_DB[@]}" >/dev/null
-    "${PSQL_DB[@]}" -c "SELECT mode FROM touchpoint.refresh()" >/dev/null
-done
+both "SELECT pg_temp.load(1501, 3000);" refresh
 same_everywhere "after a full refresh"
 # a batch: new rows, a call moved to another visitor and person, a deleted
 # call, a re-classified session, a person moved to another account, an
@@ -268,10 +270,7 @@ BATCH="SET client_min_messages = error;
     UPDATE touchpoint.sessions SET channel = 'Display' WHERE session_id IN ('s12', 's412', 's812');
     UPDATE touchpoint.people SET account_id = 'a3' WHERE person_id = 'p4';
     UPDATE touchpoint.opportunities SET closed_at = timestamptz '2026-03-20', is_won = true WHERE opportunity_id = 'o3';"
-for db in C S; do
-    eval "PSQL_DB=(\"\${$db[@]}\")"
-    { echo "$PIPELINE_DATA"; echo "$BATCH"; } | "${PSQL_DB[@]}" >/dev/null
-done
+both "$BATCH"
 modes="$("${C[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1) $("${S[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1)" || true
 [ "$modes" = "full incremental" ] && echo "ok      after the batch: refresh() full on Citus (no capture), incremental on one node" ||
     { echo "FAILED  after the batch: modes $modes"; failures=$((failures + 1)); }
@@ -285,11 +284,7 @@ start_node 3
 check "a third worker holds shards of touchpoint's inputs after the rebalance" \
     "SELECT count(*) > 0 FROM pg_dist_shard_placement p JOIN pg_dist_shard s USING (shardid)
      WHERE p.nodeport = ${PORTS[3]} AND s.logicalrelid = 'touchpoint.sessions'::regclass"
-for db in C S; do
-    eval "PSQL_DB=(\"\${$db[@]}\")"
-    { echo "$PIPELINE_DATA"; echo "SELECT pg_temp.load(3301, 3500);"; } | "${PSQL_DB[@]}" >/dev/null
-    "${PSQL_DB[@]}" -c "SELECT mode FROM touchpoint.refresh()" >/dev/null
-done
+both "SELECT pg_temp.load(3301, 3500);" refresh
 same_everywhere "on three workers"
 
 # --- DROP EXTENSION on a distributed database, and CREATE again ------------

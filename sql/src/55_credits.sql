@@ -67,6 +67,8 @@ AS $fn$
 DECLARE
     c record;
 BEGIN
+    -- as build_credits: two builds wait for each other, readers never wait
+    LOCK TABLE @extschema@.opportunity_touchpoints, touchpoint_internal.position_credits IN SHARE ROW EXCLUSIVE MODE;
     SELECT pg_catalog.array_agg(x.opportunity_id) FILTER (WHERE x.op OPERATOR(pg_catalog.=) 'delete') AS del_opportunities,
            pg_catalog.array_agg(x.touchpoint_id) FILTER (WHERE x.op OPERATOR(pg_catalog.=) 'delete') AS del_touchpoints,
            pg_catalog.array_agg(x.wide) FILTER (WHERE x.op OPERATOR(pg_catalog.=) 'insert') AS wide_rows,

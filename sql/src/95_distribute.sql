@@ -15,7 +15,7 @@
  * then rebuilds in full (touchpoint.sources says so).  The stage tables
  * (touchpoints, opportunity_touchpoints), the settings and the change log
  * stay on the coordinator.  Idempotent: a table already distributed is
- * left as it is.  Returns what it did, one row per input.
+ * left as it is (a shard_count given then is not applied: a notice says so).  Returns what it did, one row per input.
  */
 CREATE FUNCTION @extschema@.distribute(shard_count pg_catalog.int4 DEFAULT NULL)
 RETURNS TABLE (kind pg_catalog.text, relation pg_catalog.regclass, distribution_column pg_catalog.text,
@@ -25,6 +25,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     input record;
+    method "char";
     was_distributed bool;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
@@ -44,8 +45,12 @@ BEGIN
              WITH ORDINALITY u(k, col, n)
         ORDER BY u.n
     LOOP
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
-            INTO was_distributed USING input.rel;
+        EXECUTE 'SELECT p.partmethod FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1'
+            INTO method USING input.rel;
+        was_distributed := method IS NOT NULL;
+        IF method OPERATOR(pg_catalog.=) 'h' AND shard_count IS NOT NULL THEN
+            RAISE NOTICE '% is already distributed: shard_count % not applied', input.rel, shard_count;
+        END IF;
         IF NOT was_distributed THEN
             -- Citus refuses a table with triggers; it would not run them on the shards anyway
             PERFORM touchpoint_internal.unwatch(input.rel);
@@ -56,10 +61,14 @@ BEGIN
         END IF;
         kind := input.k;
         relation := input.rel;
-        distribution_column := input.col;
+        distribution_column := CASE WHEN method IS NULL OR method OPERATOR(pg_catalog.=) 'h' THEN input.col END;
         EXECUTE 'SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1'
             INTO shards USING input.rel;
-        action := CASE WHEN was_distributed THEN 'already distributed' ELSE 'distributed' END;
+        -- a reference or Citus-local table made by hand is read through Citus like any
+        -- other; it is said, not changed (undistribute_table refuses an extension's table)
+        action := CASE WHEN method OPERATOR(pg_catalog.=) 'h' THEN 'already distributed'
+                       WHEN was_distributed THEN 'already a Citus table, not hash-distributed: left as it is'
+                       ELSE 'distributed' END;
         RETURN NEXT;
     END LOOP;
 END

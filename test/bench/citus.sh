@@ -41,6 +41,10 @@ PORTS=(54360 54361 54362)
 NODES=(coordinator worker1 worker2)
 stop_all() { for n in "${NODES[@]}"; do bash "$ROOT/test/scripts/cluster.sh" stop "$DIR/$n" || true; done; }
 [ $KEEP = 1 ] || trap stop_all EXIT
+# fresh nodes every run: dropping the extension of an earlier run would leave
+# its shards on the workers (docs/distributed.md)
+stop_all
+rm -rf "$DIR"
 mkdir -p "$DIR"
 [ "$(id -u)" = 0 ] && chmod 755 "$DIR"
 for i in 0 1 2; do
@@ -48,29 +52,20 @@ for i in 0 1 2; do
 done
 export PGOPTIONS="-c client_min_messages=warning"
 C=(psql -X -q -At -h "$DIR/coordinator" -p "${PORTS[0]}" -U postgres -v ON_ERROR_STOP=1)
-if [ "$("${C[@]}" -d postgres -c "SELECT count(*) FROM pg_dist_node")" = 0 ]; then
-    "${C[@]}" -d postgres -c "SELECT citus_set_coordinator_host('127.0.0.1', ${PORTS[0]})" \
-        -c "SELECT citus_add_node('127.0.0.1', ${PORTS[1]})" -c "SELECT citus_add_node('127.0.0.1', ${PORTS[2]})" >/dev/null
-fi
+"${C[@]}" -d postgres -c "SELECT citus_set_coordinator_host('127.0.0.1', ${PORTS[0]})" \
+    -c "SELECT citus_add_node('127.0.0.1', ${PORTS[1]})" -c "SELECT citus_add_node('127.0.0.1', ${PORTS[2]})" >/dev/null
 
 echo "touchpoint on one node against Citus — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "PostgreSQL $("${C[@]}" -d postgres -c 'SHOW server_version'), $("${C[@]}" -d postgres -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'" | sed 's/^/Citus /'); a coordinator and two workers on loopback, shared_buffers 1GB each"
 start=$(date +%s)
-"${C[@]}" -d postgres -c "DROP EXTENSION IF EXISTS touchpoint CASCADE" -c "CREATE EXTENSION touchpoint" \
+"${C[@]}" -d postgres -c "CREATE EXTENSION touchpoint" \
     -c "SELECT count(*) FROM touchpoint.distribute($SHARDS)" >/dev/null
-"${C[@]}" -d postgres -c "DROP DATABASE IF EXISTS tp_single" -c "CREATE DATABASE tp_single" >/dev/null
+"${C[@]}" -d postgres -c "CREATE DATABASE tp_single" >/dev/null
 "${C[@]}" -d tp_single -c "CREATE EXTENSION touchpoint" >/dev/null
 for db in postgres tp_single; do
     "${C[@]}" -d $db -v sessions="$SESSIONS" -v visitors="$VISITORS" -v tasks="$TASKS" -v in_window=0.8 -v seed=0.42 \
         -f test/bench/generate.sql >/dev/null
-    "${C[@]}" -d $db -c "
-        INSERT INTO touchpoint.people (person_id, account_id)
-        SELECT DISTINCT t.person_id, 'acct-' || (abs(hashtext(t.person_id)) % $ACCOUNTS) FROM touchpoint.tasks t WHERE t.person_id IS NOT NULL;
-        INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
-        SELECT 'opp-' || a, 'acct-' || a, 1000 + a, timestamptz '2026-01-01' + (a % 90) * interval '1 day',
-               CASE WHEN a % 4 <> 0 THEN timestamptz '2026-01-01' + (a % 90 + 10 + a % 20) * interval '1 day' END,
-               CASE WHEN a % 4 <> 0 THEN a % 3 = 0 END
-        FROM generate_series(0, $ACCOUNTS - 1) a;" >/dev/null
+    "${C[@]}" -d $db -v accounts="$ACCOUNTS" -f test/bench/accounts.sql >/dev/null
     "${C[@]}" -d $db -c "VACUUM ANALYZE" -c "SELECT count(*) FROM touchpoint.refresh(\"full\" => true)" >/dev/null
 done
 counts() { "${C[@]}" -d "$1" -c "SELECT (SELECT count(*) FROM touchpoint.sessions) || ' sessions, ' || (SELECT count(*) FROM touchpoint.tasks) || ' calls, ' ||
@@ -85,6 +80,7 @@ timed() {
     local c0 w0 c1 w1 ms
     c0=$(cpu_ms coordinator) w0=$(( $(cpu_ms worker1) + $(cpu_ms worker2) ))
     ms=$({ echo '\timing on'; echo "$2;"; } | "${C[@]}" -d "$1" -o /dev/null 2>&1 | awk '/^Time:/ {print $2}' | tail -1)
+    [ -n "$ms" ] || { echo "citus bench: $2 failed in $1" >&2; exit 1; }
     sleep 1   # the session's backends, and the workers' connections, exit and are counted
     c1=$(cpu_ms coordinator) w1=$(( $(cpu_ms worker1) + $(cpu_ms worker2) ))
     echo "$ms $((c1 - c0)) $((w1 - w0))"

@@ -90,15 +90,8 @@ for SESSIONS in ${SIZES//,/ }; do
         INSERT INTO touchpoint.chats (chat_id, bizible_id, session_id, started_at)
         SELECT 'chat-' || s.session_id, s.bizible_id, CASE WHEN random() < 0.33 THEN s.session_id END,
                s.started_at + interval '7 minutes'
-        FROM touchpoint.sessions s WHERE random() < 0.025;
-        INSERT INTO touchpoint.people (person_id, account_id)
-        SELECT DISTINCT t.person_id, 'acct-' || (abs(hashtext(t.person_id)) % $ACCOUNTS) FROM touchpoint.tasks t WHERE t.person_id IS NOT NULL;
-        INSERT INTO touchpoint.opportunities (opportunity_id, account_id, amount, created_at, closed_at, is_won)
-        SELECT 'opp-' || a, 'acct-' || a, 1000 + a, timestamptz '2026-01-01' + (a % 90) * interval '1 day',
-               CASE WHEN a % 4 <> 0 THEN timestamptz '2026-01-01' + (a % 90 + 10 + a % 20) * interval '1 day' END,
-               CASE WHEN a % 4 <> 0 THEN a % 3 = 0 END
-        FROM generate_series(0, $ACCOUNTS - 1) a;
-        ANALYZE;" >/dev/null
+        FROM touchpoint.sessions s WHERE random() < 0.025;" >/dev/null
+    "${PSQL[@]}" -v accounts="$ACCOUNTS" -f test/bench/accounts.sql -c "ANALYZE" >/dev/null
     "${PSQL[@]}" -c "SELECT touchpoint.refresh(\"full\" => true)" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
     counts=$("${PSQL[@]}" -At -c "SELECT (SELECT count(*) FROM touchpoint.touchpoints) || ' touchpoints, ' || (SELECT count(*) FROM touchpoint.opportunity_touchpoints) || ' opportunity touchpoints'")
     echo
