@@ -77,6 +77,13 @@ INSERT INTO calls VALUES
     ('schedule_refresh',     'SELECT touchpoint.schedule_refresh()'),
     ('unschedule_refresh',   'SELECT touchpoint.unschedule_refresh()'),
     ('distribute',           'SELECT * FROM touchpoint.distribute()'),
+    -- the per-BizibleId stage on Citus (keyed.sql): its tables are the owner's
+    ('place_on_workers',     'SELECT * FROM touchpoint_internal.place_on_workers()'),
+    ('pipeline_changes_placed', 'SELECT * FROM touchpoint_internal.pipeline_changes_placed(''touchpoint.sessions'', ''touchpoint_internal.keyed_placed_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL, ''touchpoint.touchpoints'')'),
+    ('keyed_stage_queries',  'SELECT count(*) FROM touchpoint_internal.keyed_stage_queries()'),
+    ('placed_on_workers',    'SELECT touchpoint_internal.placed_on_workers()'),
+    ('merge_settings',       'SELECT * FROM touchpoint_internal.merge_settings()'),
+    ('place_key_events',     'SELECT touchpoint_internal.place_key_events(''k'', NULL, NULL, NULL, ''{}'', 1, false)'),
     -- the registered sources (sources.sql covers them in depth): only the
     -- extension's owner registers; reading what is registered is harmless
     ('use_source',           'SELECT touchpoint.use_source(''sessions'', NULL)'),

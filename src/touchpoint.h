@@ -143,6 +143,9 @@ typedef struct TpRun
 extern bool TpNamedSession(const TpRun *run, const char *session_id, TpSession *session,
 						   TpSessionData **data);
 
+/* The sessions run->named_extra names, by id, without a pass (tp_scan_pipeline.c). */
+extern void TpFindNamedSessions(TpRun *run);
+
 extern void TpRunMerge(TpRun *run);
 
 /* ---- the input queries, shared by every strategy (tp_input.c) ---- */

@@ -285,6 +285,156 @@ collect_keyless(Collector *c, Oid keyless_relid, int *nnamed)
 	return named;
 }
 
+/* The nine web columns of an SPI row from column first on, as text strings. */
+static char **
+spi_web(HeapTuple tup, TupleDesc desc, int first)
+{
+	char	  **web = palloc(sizeof(char *) * 9);
+	int			w;
+
+	for (w = 0; w < 9; w++)
+		web[w] = spi_string(tup, desc, first + w);
+	return web;
+}
+
+/* Columns of touchpoint_internal.keyed_placed_events, in order (1-based). */
+enum
+{
+	PE_KEY = 1, PE_TASK_ID, PE_SUBJECT, PE_PHONE, PE_PERSON_ID, PE_OCCURRED_AT,
+	PE_SESSION_ID, PE_STARTED_AT, PE_WEB,
+	PE_FIRST_SESSION_ID = PE_WEB + 9, PE_FIRST_STARTED_AT, PE_FIRST_WEB,
+	PE_COUNT = PE_FIRST_WEB + 9 - 1
+};
+
+/*
+ * Stage 1 done on Citus's workers (docs/distributed.md): every conversion
+ * event with a BizibleId, already placed, from the relation named (shaped
+ * as touchpoint_internal.keyed_placed_events, sorted by key), into c as
+ * collect_event and collect_first would have put it.  A form fill or chat
+ * that names its session takes that session (looked up by id afterwards,
+ * as the pass does): its index goes into *named_events.  Returns the ids
+ * of those sessions.
+ */
+static const char **
+collect_placed(Collector *c, Oid placed_relid, int **named_events, int *nnamed)
+{
+	StringInfoData q;
+	TpStream	stream;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	const char **named = NULL;
+	int			cap = 0;
+	const char *prev_key = NULL;
+	int			prev_first = -1;
+
+	*nnamed = 0;
+	*named_events = NULL;
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT * FROM %s ORDER BY 1",
+					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(placed_relid)),
+												get_rel_name(placed_relid)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "touchpoint: SPI_connect failed");
+	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
+	while ((tup = TpStreamNext(&stream, &desc)) != NULL)
+	{
+		MemoryContext oldcxt;
+		TpEvent    *e;
+		char	   *id;
+		char	   *phone;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (desc->natts != PE_COUNT)
+			elog(ERROR, "touchpoint: the placed events have %d columns, not %d", desc->natts, PE_COUNT);
+		oldcxt = MemoryContextSwitchTo(c->ctx);
+		e = new_event(c);
+		id = spi_string(tup, desc, PE_TASK_ID);
+		e->kind = strncmp(id, "form:", 5) == 0 ? TP_KIND_FORM :
+			strncmp(id, "chat:", 5) == 0 ? TP_KIND_CHAT : TP_KIND_CALL;
+		e->touchpoint_id = id;
+		e->source_id = tp_journey_string(id + 5, strlen(id + 5));
+		e->key = spi_string(tup, desc, PE_KEY);
+		if (prev_key == NULL || strcmp(prev_key, e->key) != 0)
+		{
+			/* a new key: its earliest session, if it has one */
+			prev_key = e->key;
+			prev_first = -1;
+			if (!heap_attisnull(tup, PE_FIRST_SESSION_ID, desc))
+			{
+				TpKeyFirst *f;
+
+				if (c->j.nfirsts == c->firsts_cap)
+				{
+					c->firsts_cap = Max(1024, c->firsts_cap * 2);
+					c->j.firsts = c->j.firsts == NULL ?
+						MemoryContextAllocExtended(c->ctx, sizeof(TpKeyFirst) * c->firsts_cap, MCXT_ALLOC_HUGE) :
+						repalloc_huge(c->j.firsts, sizeof(TpKeyFirst) * c->firsts_cap);
+				}
+				f = &c->j.firsts[c->j.nfirsts];
+				f->key = e->key;
+				f->session.session_id = spi_string(tup, desc, PE_FIRST_SESSION_ID);
+				f->session.started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, PE_FIRST_STARTED_AT, &isnull));
+				f->session.web = spi_web(tup, desc, PE_FIRST_WEB);
+				prev_first = c->j.nfirsts++;
+			}
+		}
+		e->key_first = prev_first;
+		e->own_person = trimmed_spaces(spi_string(tup, desc, PE_PERSON_ID));
+		e->at = DatumGetTimestampTz(SPI_getbinval(tup, desc, PE_OCCURRED_AT, &isnull));
+		if (e->kind == TP_KIND_CALL)
+			e->call_type = trimmed_type(spi_string(tup, desc, PE_SUBJECT));
+		else if (e->kind == TP_KIND_FORM)
+			e->form_url = spi_string(tup, desc, PE_SUBJECT);
+		phone = e->kind != TP_KIND_CALL ? spi_string(tup, desc, PE_PHONE) : NULL;
+		if (phone != NULL)
+		{
+			/* it names its session: that one or none, resolved after the query */
+			e->session.session_id = phone;
+			if (*nnamed == cap)
+			{
+				cap = Max(64, cap * 2);
+				named = named == NULL ? palloc(sizeof(char *) * cap) :
+					repalloc_huge(named, sizeof(char *) * cap);
+				*named_events = *named_events == NULL ? palloc(sizeof(int) * cap) :
+					repalloc_huge(*named_events, sizeof(int) * cap);
+			}
+			(*named_events)[*nnamed] = c->j.nevents - 1;
+			named[(*nnamed)++] = phone;
+		}
+		else if (!heap_attisnull(tup, PE_SESSION_ID, desc))
+		{
+			e->session.session_id = spi_string(tup, desc, PE_SESSION_ID);
+			e->session.started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, PE_STARTED_AT, &isnull));
+			e->session.web = spi_web(tup, desc, PE_WEB);
+		}
+		MemoryContextSwitchTo(oldcxt);
+	}
+	TpStreamClose(&stream);
+	SPI_finish();
+	return named;
+}
+
+/* An event that names its session takes it, if it exists (else none). */
+static void
+resolve_named(Collector *c, const TpRun *run, int i)
+{
+	TpEvent    *e = &c->j.events[i];
+	TpSession	named;
+	TpSessionData *data;
+
+	if (e->session.session_id == NULL)
+		return;
+	if (TpNamedSession(run, e->session.session_id, &named, &data))
+	{
+		e->session.session_id = named.session_id;
+		e->session.started_at = named.started_at;
+		e->session.web = data->web;
+	}
+	else
+		e->session.session_id = NULL;	/* an unknown session: none */
+}
+
 /* After the pass: the key-less events take the sessions they name, if they exist. */
 static void
 resolve_keyless(Collector *c, const TpRun *run, int from, int to)
@@ -292,22 +442,7 @@ resolve_keyless(Collector *c, const TpRun *run, int from, int to)
 	int			i;
 
 	for (i = from; i < to; i++)
-	{
-		TpEvent    *e = &c->j.events[i];
-		TpSession	named;
-		TpSessionData *data;
-
-		if (e->session.session_id == NULL)
-			continue;
-		if (TpNamedSession(run, e->session.session_id, &named, &data))
-		{
-			e->session.session_id = named.session_id;
-			e->session.started_at = named.started_at;
-			e->session.web = data->web;
-		}
-		else
-			e->session.session_id = NULL;	/* an unknown session: none */
-	}
+		resolve_named(c, run, i);
 }
 
 static inline bool
@@ -400,7 +535,8 @@ extension_schema(void)
 
 /* Run stages 1 and 2 from the function's arguments into c (tp_pipeline.h). */
 void
-TpPipelineRun(FunctionCallInfo fcinfo, ArrayType *keys, Collector *c, Rules *rules, MemoryContext keep_ctx)
+TpPipelineRun(FunctionCallInfo fcinfo, ArrayType *keys, Collector *c, Rules *rules, MemoryContext keep_ctx,
+			  bool placed)
 {
 	/* bizible_key() lives in the extension's schema, not touchpoint_internal */
 	char	   *schema = get_namespace_name(extension_schema());
@@ -419,9 +555,14 @@ TpPipelineRun(FunctionCallInfo fcinfo, ArrayType *keys, Collector *c, Rules *rul
 	run.anchor = (TpWindowAnchor) tp_window_anchor;
 	run.strategy = tp_merge_strategy == TP_STRATEGY_SCAN_SPI ? TP_STRATEGY_SCAN_SPI : TP_STRATEGY_SCAN;
 	TpOpenInput(&run.sessions, &tp_session_input, PG_GETARG_DATUM(0), false);
-	TpOpenInput(&run.tasks, &tp_task_input, PG_GETARG_DATUM(1), false);
 	TpCheckColumns(&run.sessions);
-	TpCheckColumns(&run.tasks);
+	if (!placed)
+	{
+		TpOpenInput(&run.tasks, &tp_task_input, PG_GETARG_DATUM(1), false);
+		TpCheckColumns(&run.tasks);
+	}
+	else if (keys != NULL)
+		elog(ERROR, "touchpoint: placed events are read whole, never by key");
 	run.with_web_data = true;
 	run.skip_unmatchable = true;
 	run.emit = collect_event;
@@ -452,9 +593,34 @@ TpPipelineRun(FunctionCallInfo fcinfo, ArrayType *keys, Collector *c, Rules *rul
 
 		run.named_extra = collect_keyless(c, PG_GETARG_OID(2), &nnamed);
 		run.n_named_extra = nnamed;
-		run.phone_names_session = true;
 		nkeyless = c->j.nevents;
-		TpRunMergeScan(&run);
+		if (!placed)
+		{
+			run.phone_names_session = true;
+			TpRunMergeScan(&run);
+		}
+		else
+		{
+			/* stage 1 ran on the workers: its events, then the sessions named by id */
+			int		   *named_events;
+			int			nplaced_named;
+			const char **placed_named = collect_placed(c, PG_GETARG_OID(1), &named_events,
+													   &nplaced_named);
+			const char **all = palloc(sizeof(char *) * Max(nnamed + nplaced_named, 1));
+
+			for (i = 0; i < nnamed; i++)
+				all[i] = run.named_extra[i];
+			for (i = 0; i < nplaced_named; i++)
+				all[nnamed + i] = placed_named[i];
+			run.named_extra = all;
+			run.n_named_extra = nnamed + nplaced_named;
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "touchpoint: SPI_connect failed");
+			TpFindNamedSessions(&run);
+			SPI_finish();
+			for (i = 0; i < nplaced_named; i++)
+				resolve_named(c, &run, named_events[i]);
+		}
 		resolve_keyless(c, &run, 0, nkeyless);
 	}
 	{
@@ -546,7 +712,7 @@ tp_pipeline_touchpoints(PG_FUNCTION_ARGS)
 	Collector	c;
 	Rules		rules;
 	int			i;
-	TpPipelineRun(fcinfo, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &c, &rules, keep_ctx);
+	TpPipelineRun(fcinfo, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &c, &rules, keep_ctx, false);
 	TpInitMaterializedSRF(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	for (i = 0; i < c.j.nvisits + c.j.nevents; i++)
@@ -588,7 +754,7 @@ tp_pipeline_placements(PG_FUNCTION_ARGS)
 	int			i;
 	static const char *const kind_names[] = {"visit", "form", "chat", "call"};
 
-	TpPipelineRun(fcinfo, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &c, &rules, keep_ctx);
+	TpPipelineRun(fcinfo, PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5), &c, &rules, keep_ctx, false);
 	TpInitMaterializedSRF(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	for (i = 0; i < c.j.nevents; i++)

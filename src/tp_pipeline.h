@@ -41,10 +41,13 @@ typedef struct Rules
 /*
  * Stages 1 and 2 from the first arguments (sessions, events, keyless,
  * channel_rules, session_window) of the calling function, into c, for the
- * events of keys only unless NULL; everything lives in ctx.
+ * events of keys only unless NULL; everything lives in ctx.  placed: the
+ * second argument holds the events already placed by the workers (shaped as
+ * touchpoint_internal.keyed_placed_events; docs/distributed.md), so there is
+ * no pass over the sessions.
  */
 extern void TpPipelineRun(FunctionCallInfo fcinfo, ArrayType *keys, Collector *c, Rules *rules,
-						  MemoryContext ctx);
+						  MemoryContext ctx, bool placed);
 
 /* The touchpoints row of a conversion event (v NULL) or of a first-touch visit (e NULL). */
 extern void TpTouchpointValues(const Rules *rules, const TpEvent *e, const TpVisit *v,

@@ -35,6 +35,7 @@
 #include "tp_pipeline.h"
 
 TP_FUNCTION_INFO(tp_pipeline_changes);
+TP_FUNCTION_INFO(tp_pipeline_changes_placed);
 
 /* One new row: a conversion event's or a visit's, and whether the table has it already. */
 typedef struct NewRow
@@ -159,8 +160,8 @@ same_value(Oid type, Datum stored, bool stored_null, Datum fresh, bool fresh_nul
  * target does not.  Deleting, then inserting them makes target exactly the
  * full rebuild.  A last row ('total', n) says how many rows it then holds.
  */
-Datum
-tp_pipeline_changes(PG_FUNCTION_ARGS)
+static Datum
+pipeline_changes(FunctionCallInfo fcinfo, bool placed)
 {
 	MemoryContext keep_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint pipeline",
 												   ALLOCSET_DEFAULT_SIZES);
@@ -186,7 +187,7 @@ tp_pipeline_changes(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the target of pipeline_changes must not be NULL")));
-	TpPipelineRun(fcinfo, NULL, &c, &rules, keep_ctx);
+	TpPipelineRun(fcinfo, NULL, &c, &rules, keep_ctx, placed);
 	TpInitMaterializedSRF(fcinfo);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	row_desc = TupleDescAttr(rsinfo->setDesc, 2)->atttypid == InvalidOid ? NULL :
@@ -281,4 +282,21 @@ tp_pipeline_changes(PG_FUNCTION_ARGS)
 	MemoryContextDelete(row_ctx);
 	MemoryContextDelete(keep_ctx);
 	return (Datum) 0;
+}
+
+Datum
+tp_pipeline_changes(PG_FUNCTION_ARGS)
+{
+	return pipeline_changes(fcinfo, false);
+}
+
+/*
+ * pipeline_changes_placed(sessions, placed, keyless, channel_rules,
+ * session_window, target): the same, from events stage 1 placed on Citus's
+ * workers (docs/distributed.md) instead of a pass over the sessions.
+ */
+Datum
+tp_pipeline_changes_placed(PG_FUNCTION_ARGS)
+{
+	return pipeline_changes(fcinfo, true);
 }

@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "touchpoint.h"
 #include "tp_compat.h"
@@ -319,3 +320,25 @@ TpFindNamedLeftovers(PassState *st)
 	TpStreamClose(&stream);
 }
 
+
+/*
+ * Without a pass (the pipeline on Citus, whose events come placed from the
+ * workers): the sessions run->named_extra names, fetched by id in one
+ * query, kept in run->keep_ctx for TpNamedSession.  SPI must be connected.
+ */
+void
+TpFindNamedSessions(TpRun *run)
+{
+	PassState	st;
+	MemoryContext oldcxt = MemoryContextSwitchTo(run->keep_ctx);
+
+	run->named = TpBuildNamedSet(run, NULL, 0);
+	MemoryContextSwitchTo(oldcxt);
+	memset(&st, 0, sizeof(st));
+	st.run = run;
+	st.work_ctx = run->keep_ctx;
+	st.row_ctx = AllocSetContextCreate(CurrentMemoryContext, "touchpoint named session row",
+									   ALLOCSET_SMALL_SIZES);
+	TpFindNamedLeftovers(&st);
+	MemoryContextDelete(st.row_ctx);
+}

@@ -249,17 +249,40 @@ both() {
 both "SELECT pg_temp.load(1, 1500); SELECT pg_temp.load_accounts();"
 # half the rows before distributing (distribute() moves them), half after
 distributed=$("${C[@]}" -c "SELECT string_agg(kind || ':' || distribution_column || ':' || (shards > 0) || ':' || action, ' ' ORDER BY kind) FROM touchpoint.distribute(4)" 2>&1 | tail -1) || true
-[ "$distributed" = "chats:chat_id:true:distributed form_submits:submit_id:true:distributed opportunities:opportunity_id:true:distributed people:person_id:true:distributed sessions:session_id:true:distributed tasks:task_id:true:distributed" ] &&
-    echo "ok      distribute(4): the six inputs distributed" || { echo "FAILED  distribute(4): $distributed"; failures=$((failures + 1)); }
+[ "$distributed" = "chats:chat_id:true:distributed form_submits:submit_id:true:distributed keyed_events:key:true:distributed keyed_placements:key:true:distributed keyed_sessions:key:true:distributed opportunities:opportunity_id:true:distributed people:person_id:true:distributed sessions:session_id:true:distributed tasks:task_id:true:distributed" ] &&
+    echo "ok      distribute(4): the six inputs and the three keyed stage tables distributed" || { echo "FAILED  distribute(4): $distributed"; failures=$((failures + 1)); }
 check "distribute(): no row left in the coordinator's own heaps" \
     "SELECT sum(pg_relation_size(format('touchpoint.%I', k)::regclass)) = 0 FROM unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k"
 check "distribute(): the rows are in the shards" "SELECT count(*) = 1500 FROM touchpoint.sessions"
 check "distribute() again changes nothing" \
-    "SELECT bool_and(action = 'already distributed') AND count(*) = 6 FROM touchpoint.distribute()"
+    "SELECT bool_and(action = 'already distributed') AND count(*) = 9 FROM touchpoint.distribute()"
 check "sources: a distributed input is rebuilt in full" \
     "SELECT bool_and(change_detection LIKE 'full rebuild: a Citus table%') FROM touchpoint.sources"
 both "SELECT pg_temp.load(1501, 3000);" refresh
 same_everywhere "after a full refresh"
+# the per-BizibleId stage ran on the workers (docs/distributed.md): its rows
+# are the one-node engine's, and Citus plans it as one task per shard
+calls_on_workers=$("${C[@]}" -c "SELECT count(*) || ':' || md5(string_agg(task_id || '>' || coalesce(session_id, '-'), ',' ORDER BY task_id)) FROM touchpoint_internal.keyed_placements WHERE task_id LIKE 'call:%'" 2>&1 | tail -1) || true
+calls_one_node=$("${S[@]}" -c "SELECT count(*) || ':' || md5(string_agg('call:' || source_id || '>' || coalesce(session_id, '-'), ',' ORDER BY 'call:' || source_id COLLATE \"C\")) FROM touchpoint.placements WHERE source_kind = 'call'" 2>&1 | tail -1) || true
+[ -n "$calls_on_workers" ] && [ "$calls_on_workers" = "$calls_one_node" ] && [ "${calls_on_workers%%:*}" -gt 100 ] &&
+    echo "ok      the workers placed every call as one node's engine does (${calls_on_workers%%:*} calls)" ||
+    { echo "FAILED  calls placed on the workers $calls_on_workers, on one node $calls_one_node"; failures=$((failures + 1)); }
+events_on_workers=$("${C[@]}" -c "SELECT count(*) FROM touchpoint_internal.keyed_placements" 2>&1 | tail -1) || true
+events_one_node=$("${S[@]}" -c "SELECT count(*) FROM touchpoint.placements WHERE bizible_key IS NOT NULL" 2>&1 | tail -1) || true
+[ "$events_on_workers" = "$events_one_node" ] &&
+    echo "ok      the workers placed every event with a BizibleId ($events_on_workers: calls, form fills, chats)" ||
+    { echo "FAILED  events placed on the workers $events_on_workers, on one node $events_one_node"; failures=$((failures + 1)); }
+PLAN_OF="CREATE FUNCTION pg_temp.plan_of(which text) RETURNS text LANGUAGE plpgsql AS \$f\$
+DECLARE q text; line text; plan text := ''; BEGIN
+    SELECT k.query INTO q FROM touchpoint_internal.keyed_stage_queries() k WHERE k.step = which;
+    FOR line IN EXECUTE 'EXPLAIN ' || q LOOP plan := plan || line || E'\\n'; END LOOP;
+    RETURN plan; END \$f\$;"
+check "the placement per BizibleId is pushed down whole: one task per shard, inserting on the workers" \
+    "$PLAN_OF SELECT p LIKE '%Task Count: 4%' AND p LIKE '%Insert on keyed_placements_%' AND p NOT LIKE '%INSERT/SELECT method%' FROM pg_temp.plan_of('place') p"
+for step in fill_sessions fill_calls fill_forms fill_chats; do
+    check "$step: the keyed rows move between the workers (repartitioned, not through the coordinator)" \
+        "$PLAN_OF SELECT p LIKE '%INSERT/SELECT method: repartition%' FROM pg_temp.plan_of('$step') p"
+done
 # a batch: new rows, a call moved to another visitor and person, a deleted
 # call, a re-classified session, a person moved to another account, an
 # opportunity closed and won; then the refresh each side does by itself
@@ -269,12 +292,47 @@ BATCH="SET client_min_messages = error;
     DELETE FROM touchpoint.tasks WHERE task_id = 't103';
     UPDATE touchpoint.sessions SET channel = 'Display' WHERE session_id IN ('s12', 's412', 's812');
     UPDATE touchpoint.people SET account_id = 'a3' WHERE person_id = 'p4';
-    UPDATE touchpoint.opportunities SET closed_at = timestamptz '2026-03-20', is_won = true WHERE opportunity_id = 'o3';"
+    UPDATE touchpoint.opportunities SET closed_at = timestamptz '2026-03-20', is_won = true WHERE opportunity_id = 'o3';
+    -- two sessions of one key starting at the same instant (the smaller id wins), one
+    -- whose last activity reaches a call its start does not, a form fill naming an
+    -- unknown session and one naming another visitor's
+    INSERT INTO touchpoint.sessions (session_id, bizible_id, started_at, last_activity_at, channel) VALUES
+        ('tie-b', md5('v7'), '2026-02-03 10:00+00', '2026-02-03 10:50+00', 'Email'),
+        ('tie-a', md5('v7'), '2026-02-03 10:00+00', NULL, 'Social'),
+        ('late', md5('v8'), '2026-02-03 09:00+00', '2026-02-03 11:00+00', NULL),
+        ('other', md5('v9'), '2026-01-15 09:00+00', NULL, 'Referral');
+    INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, phone, person_id, occurred_at, is_deleted) VALUES
+        ('t-tie', md5('v7'), 'Call', NULL, NULL, 'p1', '2026-02-03 10:10+00', false),
+        ('t-late', ' ' || upper(md5('v8')), ' Outbound ', NULL, NULL, NULL, '2026-02-03 10:40+00', false);
+    INSERT INTO touchpoint.form_submits (submit_id, bizible_id, session_id, submitted_at, form_url, person_id) VALUES
+        ('f-unknown', md5('v7'), 'no-such-session', '2026-02-03 10:05+00', '/x', 'p1'),
+        ('f-other', md5('v7'), 'other', '2026-02-03 10:06+00', '/y', 'p1');"
 both "$BATCH"
 modes="$("${C[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1) $("${S[@]}" -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1)" || true
 [ "$modes" = "full incremental" ] && echo "ok      after the batch: refresh() full on Citus (no capture), incremental on one node" ||
     { echo "FAILED  after the batch: modes $modes"; failures=$((failures + 1)); }
 same_everywhere "after a batch"
+# the refresh's own window and anchor reach the workers (they do not have the
+# caller's settings): a full refresh anchored on the last activity, 45 minutes
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    "${PSQL_DB[@]}" -c "SET touchpoint.window_anchor = last_activity" -c "SET touchpoint.session_window = '45min'" \
+        -c "SELECT mode FROM touchpoint.refresh(full => true)" >/dev/null
+done
+READS_ALL=("${READS[@]}")
+READS=("SELECT t::text FROM touchpoint.touchpoints t" "SELECT t::text FROM touchpoint.opportunity_touchpoints t")
+same_everywhere "refreshed with window_anchor last_activity and a 45-minute window"
+check "the last activity's window reached a call its start does not" \
+    "SELECT session_id = 'late' FROM touchpoint.touchpoints WHERE touchpoint_id = 'call:t-late'"
+edges=$("${C[@]}" -c "SELECT string_agg(touchpoint_id || '>' || coalesce(session_id, '-'), ' ' ORDER BY touchpoint_id) FROM touchpoint.touchpoints WHERE touchpoint_id IN ('call:t-tie', 'form:f-other', 'form:f-unknown')" 2>&1 | tail -1) || true
+[ "$edges" = "call:t-tie>tie-a form:f-other>other form:f-unknown>-" ] &&
+    echo "ok      the batch's edge cases took their turn: a tie to the smaller id, a named session, an unknown one" ||
+    { echo "FAILED  the batch's edge cases: $edges"; failures=$((failures + 1)); }
+READS=("${READS_ALL[@]}")
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    "${PSQL_DB[@]}" -c "SELECT mode FROM touchpoint.refresh(full => true)" >/dev/null
+done
 
 # --- a third worker, the shards rebalanced onto it: every answer kept ---------
 start_node 3
@@ -297,15 +355,16 @@ same_everywhere "on three workers"
 SELECT count(*) FROM run_command_on_workers($cmd$SET citus.enable_ddl_propagation TO off;
 DO $d$ DECLARE r record; BEGIN
     FOR r IN SELECT c.oid::regclass AS t FROM pg_class c
-             WHERE c.relnamespace = 'touchpoint'::regnamespace AND c.relkind IN ('r', 'p') LOOP
+             WHERE c.relnamespace::regnamespace::text IN ('touchpoint', 'touchpoint_internal')
+               AND c.relkind IN ('r', 'p') LOOP
         EXECUTE format('DROP TABLE IF EXISTS %s CASCADE', r.t);
     END LOOP;
 END $d$$cmd$);
 SQL
 check "DROP EXTENSION, then the shards it leaves dropped on the workers: none left" \
-    "SELECT bool_and(result = '0') FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'touchpoint'\$\$)"
+    "SELECT bool_and(result = '0') FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('touchpoint', 'touchpoint_internal')\$\$)"
 check "CREATE EXTENSION again on a cluster that had touchpoint distributed" \
-    "CREATE EXTENSION touchpoint; SELECT count(*) = 6 FROM touchpoint.distribute(4)"
+    "CREATE EXTENSION touchpoint; SELECT count(*) = 9 FROM touchpoint.distribute(4)"
 
 if [ $failures != 0 ]; then fail "$failures check(s) (nodes' logs in $WORK)"; fi
 trap - EXIT

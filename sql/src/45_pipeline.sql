@@ -196,11 +196,22 @@ DECLARE
     deleted bigint := 0;
     inserted bigint := 0;
 BEGIN
-    CREATE TEMPORARY TABLE tp_changes ON COMMIT DROP AS
-    SELECT * FROM touchpoint_internal.pipeline_changes(
-        touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
-        'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
-        '@extschema@.touchpoints');
+    IF touchpoint_internal.placed_on_workers() THEN
+        -- on Citus (distribute()): stage 1 per BizibleId on the workers, the rest here
+        -- from one row per event (docs/distributed.md)
+        PERFORM touchpoint_internal.place_on_workers();
+        CREATE TEMPORARY TABLE tp_changes ON COMMIT DROP AS
+        SELECT * FROM touchpoint_internal.pipeline_changes_placed(
+            touchpoint_internal.source('sessions'), 'touchpoint_internal.keyed_placed_events',
+            'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
+            '@extschema@.touchpoints');
+    ELSE
+        CREATE TEMPORARY TABLE tp_changes ON COMMIT DROP AS
+        SELECT * FROM touchpoint_internal.pipeline_changes(
+            touchpoint_internal.source('sessions'), 'touchpoint_internal.pipeline_events',
+            'touchpoint_internal.pipeline_keyless_events', touchpoint_internal.channel_rules_array(), NULL,
+            '@extschema@.touchpoints');
+    END IF;
     GET DIAGNOSTICS changes = ROW_COUNT;
     SELECT c.id::pg_catalog.int8 INTO total FROM pg_temp.tp_changes c WHERE c.op OPERATOR(pg_catalog.=) 'total';
     IF changes OPERATOR(pg_catalog.>) 1 THEN
