@@ -96,3 +96,12 @@ for what in "SELECT * FROM touchpoint.refresh(\"full\" => true)" "SELECT count(*
     printf "%-44s %12s %10s %10s %10s\n" "  on Citus (2 workers)" "$(col 4)" "$(col 5)" "$(col 6)" "$ratio"
 done
 echo "coord cpu / workers: CPU ms spent by the coordinator's and by the two workers' processes during the run"
+# peak_mb DB SQL: the coordinator backend's peak private memory while SQL ran, in MB
+# (VmHWM less the shared and file pages still mapped at the end: those only grow)
+peak_mb() {
+    { echo "$2;"; echo 'SELECT pg_backend_pid() AS pid \gset'; echo '\setenv TP_PID :pid'
+      echo "\\! awk '/^(VmHWM|RssShmem|RssFile):/ {v[\$1] = \$2} END {printf \"%d\\n\", (v[\"VmHWM:\"] - v[\"RssShmem:\"] - v[\"RssFile:\"]) / 1024}' /proc/\$TP_PID/status"
+    } | "${C[@]}" -d "$1" 2>&1 | tail -1
+}
+refresh_sql="SELECT count(*) FROM touchpoint.refresh(\"full\" => true)"
+echo "coordinator backend's peak private memory in a full refresh: one node $(peak_mb tp_single "$refresh_sql") MB, on Citus $(peak_mb postgres "$refresh_sql") MB"
