@@ -75,10 +75,11 @@ MK
 }
 # The quick subset (for CI, about 4 minutes): REGRESS without the tests that
 # take longest under valgrind -- the random differential ones (47, 4 and 20
-# min), explain (40 s, mostly a 60,000-row load), hijack (30 s, search_path
+# min; and keyed, whose plain-SQL reference scans 6,000 sessions per call),
+# explain (40 s, mostly a 60,000-row load), hijack (30 s, search_path
 # checks) and cron (waits for pg_cron's next minute) -- and the index-probe
 # spec.  hostile (3 min) stays: its hostile inputs are what memcheck is for.
-SLOW="explain hijack differential journey_differential attribution_invariants cron"
+SLOW="explain hijack differential journey_differential keyed attribution_invariants cron"
 TESTS=${TP_VALGRIND_TESTS:-all}
 ISOLATION=${TP_VALGRIND_ISOLATION-default}
 case "$TESTS" in
