@@ -53,6 +53,20 @@ new_event(Collector *c)
 	return &c->j.events[c->j.nevents++];
 }
 
+/* A new slot for a BizibleId's earliest session, at the end of c->j.firsts. */
+static TpKeyFirst *
+new_first(Collector *c)
+{
+	if (c->j.nfirsts == c->firsts_cap)
+	{
+		c->firsts_cap = Max(1024, c->firsts_cap * 2);
+		c->j.firsts = c->j.firsts == NULL ?
+			MemoryContextAllocExtended(c->ctx, sizeof(TpKeyFirst) * c->firsts_cap, MCXT_ALLOC_HUGE) :
+			repalloc_huge(c->j.firsts, sizeof(TpKeyFirst) * c->firsts_cap);
+	}
+	return &c->j.firsts[c->j.nfirsts++];
+}
+
 /* s trimmed of spaces (SQL's btrim(s)), as a text string; NULL when blank. */
 static const char *
 trimmed_spaces(const char *s)
@@ -184,14 +198,7 @@ collect_first(TpRun *run, const char *key, const TpLoadedGroup *g)
 	Collector  *c = (Collector *) run->emit_state;
 	TpKeyFirst *f;
 
-	if (c->j.nfirsts == c->firsts_cap)
-	{
-		c->firsts_cap = Max(1024, c->firsts_cap * 2);
-		c->j.firsts = c->j.firsts == NULL ?
-			MemoryContextAllocExtended(c->ctx, sizeof(TpKeyFirst) * c->firsts_cap, MCXT_ALLOC_HUGE) :
-			repalloc_huge(c->j.firsts, sizeof(TpKeyFirst) * c->firsts_cap);
-	}
-	f = &c->j.firsts[c->j.nfirsts++];
+	f = new_first(c);
 	f->key = key;
 	f->session.session_id = g->sessions[0].session_id;
 	f->session.started_at = g->sessions[0].started_at;
@@ -362,21 +369,13 @@ collect_placed(Collector *c, Oid placed_relid, int **named_events, int *nnamed)
 			prev_first = -1;
 			if (!heap_attisnull(tup, PE_FIRST_SESSION_ID, desc))
 			{
-				TpKeyFirst *f;
+				TpKeyFirst *f = new_first(c);
 
-				if (c->j.nfirsts == c->firsts_cap)
-				{
-					c->firsts_cap = Max(1024, c->firsts_cap * 2);
-					c->j.firsts = c->j.firsts == NULL ?
-						MemoryContextAllocExtended(c->ctx, sizeof(TpKeyFirst) * c->firsts_cap, MCXT_ALLOC_HUGE) :
-						repalloc_huge(c->j.firsts, sizeof(TpKeyFirst) * c->firsts_cap);
-				}
-				f = &c->j.firsts[c->j.nfirsts];
 				f->key = e->key;
 				f->session.session_id = spi_string(tup, desc, PE_FIRST_SESSION_ID);
 				f->session.started_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, PE_FIRST_STARTED_AT, &isnull));
 				f->session.web = spi_web(tup, desc, PE_FIRST_WEB);
-				prev_first = c->j.nfirsts++;
+				prev_first = c->j.nfirsts - 1;
 			}
 		}
 		e->key_first = prev_first;
