@@ -1,5 +1,5 @@
 -- keyed: the per-BizibleId stage Citus's workers run (docs/distributed.md),
--- tested on one node: place_key_events() by hand (every rule of §3.1 it
+-- tested on one node: place_key_events() and place_key_event_positions() by hand (every rule of §3.1 it
 -- applies, every argument it refuses), merge_settings(), and a differential
 -- test of place_key_events against a plain-SQL reading of §3.1 and against
 -- merge_calls on thousands of random rows, under both anchors.
@@ -46,6 +46,27 @@ SELECT keyed.place(ARRAY['long', 'short'],
 SELECT keyed.place(ARRAY['s'], ARRAY['-infinity']::timestamptz[], ARRAY['infinity']::timestamptz[],
                    ARRAY['2026-01-01 10:00+00', 'infinity']::timestamptz[], 30, true) AS infinities;
 
+-- place_key_event_positions: the same placement as 1-based positions in the
+-- arrays as given (the workers take that row's columns by it), NULL for none
+SELECT touchpoint_internal.place_key_event_positions('k', ARRAY['b', 'early', 'a', 'B'],
+           ARRAY['2026-01-01 10:05+00', '2026-01-01 10:00+00', '2026-01-01 10:05+00', '2026-01-01 10:05+00']::timestamptz[],
+           ARRAY[NULL, NULL, NULL, NULL]::timestamptz[],
+           ARRAY['2026-01-01 10:02+00', '2026-01-01 10:06+00', '2026-01-01 09:00+00']::timestamptz[],
+           1800000000, false) AS positions;
+-- one session_id twice in a key (a registered source may repeat it): the row whose
+-- start wins, not the first with that id; the text form cannot tell them apart
+SELECT touchpoint_internal.place_key_event_positions('k', ARRAY['s1', 's1', 's2'],
+           ARRAY['2026-01-01 10:00+00', '2026-01-01 10:10+00', '2026-01-01 09:00+00']::timestamptz[],
+           ARRAY[NULL, NULL, NULL]::timestamptz[],
+           ARRAY['2026-01-01 10:15+00', '2026-01-01 10:05+00', '2026-01-01 09:20+00', '2026-01-01 10:45+00']::timestamptz[],
+           1800000000, false) AS repeated_id_positions,
+       keyed.place(ARRAY['s1', 's1', 's2'],
+           ARRAY['2026-01-01 10:00+00', '2026-01-01 10:10+00', '2026-01-01 09:00+00']::timestamptz[],
+           ARRAY[NULL, NULL, NULL]::timestamptz[],
+           ARRAY['2026-01-01 10:15+00', '2026-01-01 10:05+00', '2026-01-01 09:20+00', '2026-01-01 10:45+00']::timestamptz[]) AS repeated_id_ids;
+SELECT touchpoint_internal.place_key_event_positions('k', NULL, NULL, NULL,
+           ARRAY['2026-01-01 10:00+00']::timestamptz[], 1800000000, false) AS positions_no_sessions;
+
 -- what it refuses, each with its SQLSTATE
 \set VERBOSITY sqlstate
 SELECT keyed.place(ARRAY['s', NULL], ARRAY['2026-01-01 10:00+00', '2026-01-01 10:00+00']::timestamptz[],
@@ -61,6 +82,10 @@ SELECT keyed.place(ARRAY['s', 't'], ARRAY['2026-01-01 10:00+00']::timestamptz[],
 SELECT keyed.place(ARRAY[['s']], ARRAY[['2026-01-01 10:00+00']]::timestamptz[], ARRAY[[NULL]]::timestamptz[],
                    ARRAY['2026-01-01 10:00+00']::timestamptz[]);
 SELECT touchpoint_internal.place_key_events('k', NULL, NULL, NULL, '{}', NULL, false);
+SELECT touchpoint_internal.place_key_event_positions('k', ARRAY['s'], ARRAY[NULL]::timestamptz[], ARRAY[NULL]::timestamptz[],
+           ARRAY['2026-01-01 10:00+00']::timestamptz[], 1800000000, false);
+SELECT touchpoint_internal.place_key_event_positions('k', ARRAY['s', 't'], ARRAY['2026-01-01 10:00+00']::timestamptz[],
+           ARRAY[NULL]::timestamptz[], ARRAY['2026-01-01 10:00+00']::timestamptz[], 1800000000, false);
 \set VERBOSITY default
 -- the message names the session and says what to do
 SELECT keyed.place(ARRAY['s'], ARRAY[NULL]::timestamptz[], ARRAY[NULL]::timestamptz[],
@@ -143,6 +168,20 @@ SELECT w AS session_window, a AS anchor_last,
                               UNION ALL
                               (SELECT * FROM keyed.reference(w, a)
                                EXCEPT ALL SELECT * FROM keyed.placed(extract(epoch FROM w)::int8 * 1000000, a))) d) AS differ_from_sql
+FROM (VALUES (interval '30 minutes', false), (interval '30 minutes', true), (interval '7 minutes', true),
+             (interval '3 hours', false)) v(w, a);
+-- the positions name the same sessions as the ids, event by event, under each setting
+SELECT w AS session_window, a AS anchor_last,
+       (SELECT count(*)
+        FROM (SELECT key, array_agg(occurred_at) AS ats FROM keyed.kt GROUP BY key) e
+        LEFT JOIN (SELECT key, array_agg(session_id) AS ids, array_agg(started_at) AS starts,
+                          array_agg(last_activity_at) AS lasts FROM keyed.ks GROUP BY key) s USING (key)
+        CROSS JOIN LATERAL ROWS FROM (
+            unnest(touchpoint_internal.place_key_events(e.key, s.ids, s.starts, s.lasts, e.ats,
+                                                        extract(epoch FROM w)::int8 * 1000000, a)),
+            unnest(touchpoint_internal.place_key_event_positions(e.key, s.ids, s.starts, s.lasts, e.ats,
+                                                                 extract(epoch FROM w)::int8 * 1000000, a))) u(id, pos)
+        WHERE u.id IS DISTINCT FROM s.ids[u.pos]) AS positions_differ_from_ids
 FROM (VALUES (interval '30 minutes', false), (interval '30 minutes', true), (interval '7 minutes', true),
              (interval '3 hours', false)) v(w, a);
 -- and against merge_calls (the one-node engine), whose merged calls are those with a session

@@ -84,6 +84,7 @@ INSERT INTO calls VALUES
     ('placed_on_workers',    'SELECT touchpoint_internal.placed_on_workers()'),
     ('merge_settings',       'SELECT * FROM touchpoint_internal.merge_settings()'),
     ('place_key_events',     'SELECT touchpoint_internal.place_key_events(''k'', NULL, NULL, NULL, ''{}'', 1, false)'),
+    ('place_key_event_positions', 'SELECT touchpoint_internal.place_key_event_positions(''k'', NULL, NULL, NULL, ''{}'', 1, false)'),
     -- the registered sources (sources.sql covers them in depth): only the
     -- extension's owner registers; reading what is registered is harmless
     ('use_source',           'SELECT touchpoint.use_source(''sessions'', NULL)'),

@@ -1,8 +1,9 @@
 /*
  * tp_keyed.c
  *		The per-BizibleId stage on Citus's workers (docs/distributed.md):
- *		touchpoint_internal.place_key_events(), the engine's placement of one
- *		BizibleId's conversion events among its sessions, given as arrays, and
+ *		touchpoint_internal.place_key_events() and place_key_event_positions(),
+ *		the engine's placement of one BizibleId's conversion events among its
+ *		sessions, given as arrays, and
  *		touchpoint_internal.merge_settings(), the window and anchor the
  *		coordinator hands to it.
  *
@@ -28,6 +29,7 @@
 #include "tp_compat.h"
 
 TP_FUNCTION_INFO(tp_place_key_events);
+TP_FUNCTION_INFO(tp_place_key_event_positions);
 TP_FUNCTION_INFO(tp_merge_settings);
 
 /* The elements of a one-dimensional array argument (none when NULL). */
@@ -54,26 +56,32 @@ array_elements(FunctionCallInfo fcinfo, int arg, Oid elemtype, Datum **values, b
 	return n;
 }
 
-static int
-session_order(const void *a, const void *b)
+/* A session with its place in the caller's arrays, for sorting. */
+typedef struct PlacedSession
 {
-	return tp_session_cmp((const TpSession *) a, (const TpSession *) b);
+	TpSession	session;
+	int			position;		/* 0-based, in the caller's arrays */
+} PlacedSession;
+
+static int
+placed_session_order(const void *a, const void *b)
+{
+	return tp_session_cmp(&((const PlacedSession *) a)->session, &((const PlacedSession *) b)->session);
 }
 
 /*
- * place_key_events(key, session_ids, started_ats, last_activities,
- *                  event_times, window_usecs, anchor_last_activity) -> text[]
- *
- * For each event time, the session_id of the session it merges with, or
- * NULL (no session of the key covers it, or the key has none: session_ids
- * NULL).  The same rule as merge_calls (docs/spec.md §3.1): a session covers
- * a time from its start until its anchor plus the window; of the covering
- * sessions the latest start wins, ties to the smallest session_id bytewise.
- * A NULL session_id or started_at is the error the one-node pass raises for
- * a session of a called BizibleId; a NULL event time, the task's.
+ * The placement of place_key_events and place_key_event_positions: for
+ * each event time, the 0-based position in the caller's session arrays of
+ * the session it merges with, or -1.  The same rule as merge_calls
+ * (docs/spec.md §3.1): a session covers a time from its start until its
+ * anchor plus the window; of the covering sessions the latest start wins,
+ * ties to the smallest session_id bytewise.  A NULL session_id or
+ * started_at is the error the one-node pass raises for a session of a
+ * called BizibleId; a NULL event time, the task's.  *ids gets the
+ * session_ids as the caller gave them.
  */
-Datum
-tp_place_key_events(PG_FUNCTION_ARGS)
+static int *
+place_events(FunctionCallInfo fcinfo, int *nevents_out, Datum **ids_out)
 {
 	const char *key = PG_ARGISNULL(0) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(0));
 	Datum	   *ids;
@@ -90,12 +98,10 @@ tp_place_key_events(PG_FUNCTION_ARGS)
 	int			nevents = array_elements(fcinfo, 4, TIMESTAMPTZOID, &times, &time_nulls);
 	int64		window;
 	bool		anchor_last;
+	PlacedSession *placed;
 	TpSession  *sessions;
 	TpGroup		group;
-	Datum	   *winners;
-	bool	   *winner_nulls;
-	int			dims[1];
-	int			lbs[1] = {1};
+	int		   *winners;
 	int			i;
 
 	if (PG_ARGISNULL(5) || PG_ARGISNULL(6))
@@ -113,9 +119,11 @@ tp_place_key_events(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("place_key_events: the session arrays differ in length")));
 
-	sessions = palloc_extended(sizeof(TpSession) * Max(nsessions, 1), MCXT_ALLOC_HUGE);
+	placed = palloc_extended(sizeof(PlacedSession) * Max(nsessions, 1), MCXT_ALLOC_HUGE);
 	for (i = 0; i < nsessions; i++)
 	{
+		TpSession  *s = &placed[i].session;
+
 		CHECK_FOR_INTERRUPTS();
 		if (id_nulls[i])
 			ereport(ERROR,
@@ -123,27 +131,29 @@ tp_place_key_events(PG_FUNCTION_ARGS)
 					 errmsg("column \"session_id\" of relation \"sessions\" is NULL for a session of BizibleId %s",
 							key ? quote_literal_cstr(key) : "with a NULL id"),
 					 errhint("touchpoint needs a value here; filter or fill such rows in a view.")));
-		sessions[i].session_id = TextDatumGetCString(ids[i]);
+		s->session_id = TextDatumGetCString(ids[i]);
 		if (start_nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
 					 errmsg("column \"started_at\" of relation \"sessions\" is NULL for session %s",
-							quote_literal_cstr(sessions[i].session_id)),
+							quote_literal_cstr(s->session_id)),
 					 errhint("touchpoint needs a value here; filter or fill such rows in a view.")));
-		sessions[i].started_at = DatumGetTimestampTz(starts[i]);
-		sessions[i].anchor = anchor_last && !last_nulls[i] ?
-			DatumGetTimestampTz(lasts[i]) : sessions[i].started_at;
+		s->started_at = DatumGetTimestampTz(starts[i]);
+		s->anchor = anchor_last && !last_nulls[i] ? DatumGetTimestampTz(lasts[i]) : s->started_at;
+		placed[i].position = i;
 	}
 	/* the engine's order (the caller's ORDER BY may differ, e.g. in collation) */
-	qsort(sessions, nsessions, sizeof(TpSession), session_order);
+	qsort(placed, nsessions, sizeof(PlacedSession), placed_session_order);
+	sessions = palloc_extended(sizeof(TpSession) * Max(nsessions, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < nsessions; i++)
+		sessions[i] = placed[i].session;
 	group.sessions = sessions;
 	group.nsessions = nsessions;
 	group.window = window;
 	group.tree = palloc_extended(sizeof(int64_t) * tp_group_tree_size(nsessions), MCXT_ALLOC_HUGE);
 	tp_group_build(&group);
 
-	winners = palloc(sizeof(Datum) * Max(nevents, 1));
-	winner_nulls = palloc(sizeof(bool) * Max(nevents, 1));
+	winners = palloc(sizeof(int) * Max(nevents, 1));
 	for (i = 0; i < nevents; i++)
 	{
 		TpMatchResult res;
@@ -155,13 +165,69 @@ tp_place_key_events(PG_FUNCTION_ARGS)
 							key ? quote_literal_cstr(key) : "with a NULL id"),
 					 errhint("touchpoint needs a value here; filter or fill such rows in a view.")));
 		res = tp_match_call(&group, DatumGetTimestampTz(times[i]));
-		winner_nulls[i] = res.status != TP_MATCH_MERGED;
-		winners[i] = winner_nulls[i] ? (Datum) 0 :
-			CStringGetTextDatum(sessions[res.index].session_id);
+		winners[i] = res.status == TP_MATCH_MERGED ? placed[res.index].position : -1;
 	}
-	dims[0] = nevents;
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(winners, winner_nulls, 1, dims, lbs,
+	*nevents_out = nevents;
+	*ids_out = ids;
+	return winners;
+}
+
+/*
+ * place_key_events(key, session_ids, started_ats, last_activities,
+ *                  event_times, window_usecs, anchor_last_activity) -> text[]
+ *
+ * For each event time, the session_id of the session it merges with, or
+ * NULL (no session of the key covers it, or the key has none: session_ids
+ * NULL).
+ */
+Datum
+tp_place_key_events(PG_FUNCTION_ARGS)
+{
+	Datum	   *ids;
+	int			nevents;
+	int		   *winners = place_events(fcinfo, &nevents, &ids);
+	Datum	   *values = palloc(sizeof(Datum) * Max(nevents, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(nevents, 1));
+	int			dims[1] = {nevents};
+	int			lbs[1] = {1};
+	int			i;
+
+	for (i = 0; i < nevents; i++)
+	{
+		nulls[i] = winners[i] < 0;
+		values[i] = nulls[i] ? (Datum) 0 : ids[winners[i]];
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(values, nulls, 1, dims, lbs,
 											 TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * place_key_event_positions(the same arguments) -> int4[]
+ *
+ * For each event time, the 1-based position in the session arrays of the
+ * session it merges with, or NULL: what the workers' statement uses to
+ * take that very row's columns, so that two sessions of one BizibleId with
+ * the same session_id (a registered source may have them) stay apart.
+ */
+Datum
+tp_place_key_event_positions(PG_FUNCTION_ARGS)
+{
+	Datum	   *ids;
+	int			nevents;
+	int		   *winners = place_events(fcinfo, &nevents, &ids);
+	Datum	   *values = palloc(sizeof(Datum) * Max(nevents, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(nevents, 1));
+	int			dims[1] = {nevents};
+	int			lbs[1] = {1};
+	int			i;
+
+	for (i = 0; i < nevents; i++)
+	{
+		nulls[i] = winners[i] < 0;
+		values[i] = Int32GetDatum(nulls[i] ? 0 : winners[i] + 1);
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(values, nulls, 1, dims, lbs,
+											 INT4OID, 4, true, TYPALIGN_INT));
 }
 
 /*

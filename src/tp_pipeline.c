@@ -310,14 +310,15 @@ enum
 	PE_KEY = 1, PE_TASK_ID, PE_SUBJECT, PE_PHONE, PE_PERSON_ID, PE_OCCURRED_AT,
 	PE_SESSION_ID, PE_STARTED_AT, PE_WEB,
 	PE_FIRST_SESSION_ID = PE_WEB + 9, PE_FIRST_STARTED_AT, PE_FIRST_WEB,
-	PE_COUNT = PE_FIRST_WEB + 9 - 1
+	PE_EVENT_NO = PE_FIRST_WEB + 9, PE_COUNT = PE_EVENT_NO
 };
 
 /*
  * Stage 1 done on Citus's workers (docs/distributed.md): every conversion
  * event with a BizibleId, already placed, from the relation named (shaped
- * as touchpoint_internal.keyed_placed_events, sorted by key), into c as
- * collect_event and collect_first would have put it.  A form fill or chat
+ * as touchpoint_internal.keyed_placed_events, sorted by key and id), into c
+ * as collect_event and collect_first would have put it; an event's second
+ * row (sessions identical in key, id and start) is skipped.  A form fill or chat
  * that names its session takes that session (looked up by id afterwards,
  * as the pass does): its index goes into *named_events.  Returns the ids
  * of those sessions.
@@ -332,14 +333,17 @@ collect_placed(Collector *c, Oid placed_relid, int **named_events, int *nnamed)
 	const char **named = NULL;
 	int			cap = 0;
 	const char *prev_key = NULL;
+	const char *prev_id = NULL;
+	int			prev_event_no = 0;
+	int			event_no;
 	int			prev_first = -1;
 
 	*nnamed = 0;
 	*named_events = NULL;
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT * FROM %s ORDER BY 1",
+	appendStringInfo(&q, "SELECT * FROM %s ORDER BY 1, 2, %d",
 					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(placed_relid)),
-												get_rel_name(placed_relid)));
+												get_rel_name(placed_relid)), PE_EVENT_NO);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "touchpoint: SPI_connect failed");
 	TpStreamOpen(&stream, q.data, 0, NULL, NULL);
@@ -355,8 +359,18 @@ collect_placed(Collector *c, Oid placed_relid, int **named_events, int *nnamed)
 		if (desc->natts != PE_COUNT)
 			elog(ERROR, "touchpoint: the placed events have %d columns, not %d", desc->natts, PE_COUNT);
 		oldcxt = MemoryContextSwitchTo(c->ctx);
-		e = new_event(c);
 		id = spi_string(tup, desc, PE_TASK_ID);
+		event_no = DatumGetInt32(SPI_getbinval(tup, desc, PE_EVENT_NO, &isnull));
+		if (prev_id != NULL && event_no == prev_event_no && strcmp(prev_id, id) == 0 &&
+			strcmp(prev_key, spi_string(tup, desc, PE_KEY)) == 0)
+		{
+			/* a second row of one event: its session repeats (key, id, start) */
+			MemoryContextSwitchTo(oldcxt);
+			continue;
+		}
+		prev_id = id;
+		prev_event_no = event_no;
+		e = new_event(c);
 		e->kind = strncmp(id, "form:", 5) == 0 ? TP_KIND_FORM :
 			strncmp(id, "chat:", 5) == 0 ? TP_KIND_CHAT : TP_KIND_CALL;
 		e->touchpoint_id = id;

@@ -345,6 +345,48 @@ check "a third worker holds shards of touchpoint's inputs after the rebalance" \
 both "SELECT pg_temp.load(3301, 3500);" refresh
 same_everywhere "on three workers"
 
+# --- a registered sessions source that repeats a session_id within a key ----
+# (touchpoint's own sessions cannot: their primary key; a user's table can).
+# On the workers the placement names the session by its position, so the
+# row whose start wins keeps its own columns; rows identical in key, id and
+# start are taken once, as one node does.  A user's table, distributed on
+# Citus by its own id as a user would.
+DUP_SOURCE="SET client_min_messages = error;
+    CREATE TABLE dup_sessions AS SELECT * FROM touchpoint.sessions;
+    INSERT INTO dup_sessions (session_id, bizible_id, started_at, last_activity_at, channel) VALUES
+        ('dup', md5('v7'), '2026-02-04 10:00+00', NULL, 'Email'),
+        ('dup', md5('v7'), '2026-02-04 10:05+00', NULL, 'Display'),
+        ('twin', md5('v8'), '2026-02-04 09:00+00', NULL, 'Referral'),
+        ('twin', md5('v8'), '2026-02-04 09:00+00', NULL, 'Referral'),
+        ('solo', md5('v-solo'), '2026-02-05 09:00+00', NULL, 'Paid Social'),
+        ('solo', md5('v-solo'), '2026-02-05 09:00+00', NULL, 'Paid Social');
+    INSERT INTO touchpoint.tasks (task_id, bizible_id, type, subject, phone, person_id, occurred_at, is_deleted) VALUES
+        ('t-dup', md5('v7'), 'Call', NULL, NULL, 'p1', '2026-02-04 10:07+00', false),
+        ('t-twin', md5('v8'), 'Call', NULL, NULL, 'p2', '2026-02-04 09:10+00', false),
+        ('t-solo', md5('v-solo'), 'Call', NULL, NULL, 'p-solo', '2026-02-05 09:10+00', false);"
+both "$DUP_SOURCE"
+"${C[@]}" -c "SELECT create_distributed_table('dup_sessions', 'session_id', shard_count => 4)" >/dev/null
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    "${PSQL_DB[@]}" -c "SELECT touchpoint.use_source('sessions', 'dup_sessions')" \
+        -c "SELECT mode FROM touchpoint.refresh(full => true)" >/dev/null
+done
+same_everywhere "a sessions source repeating session_ids"
+check "a repeated session_id: the call takes the row whose start wins, with its own channel; identical rows once" \
+    "SELECT string_agg(touchpoint_id || '>' || session_id || ':' || channel, ' ' ORDER BY touchpoint_id) =
+            'call:t-dup>dup:Display call:t-solo>solo:Paid Social call:t-twin>twin:Referral'
+     FROM touchpoint.touchpoints WHERE touchpoint_id IN ('call:t-dup', 'call:t-twin', 'call:t-solo')"
+# two events with one id are refused on Citus as on one node
+DUP_TASKS="CREATE TABLE dup_tasks AS SELECT * FROM touchpoint.tasks;
+    INSERT INTO dup_tasks SELECT * FROM touchpoint.tasks WHERE task_id = 't-dup';
+    SELECT touchpoint.use_source('tasks', 'dup_tasks');"
+both "$DUP_TASKS"
+dup_errors="$("${C[@]}" -c "SELECT mode FROM touchpoint.refresh(full => true)" 2>&1 | grep ERROR) / $("${S[@]}" -c "SELECT mode FROM touchpoint.refresh(full => true)" 2>&1 | grep ERROR)" || true
+[ "$dup_errors" = "ERROR:  two conversion events have the id 'call:t-dup' / ERROR:  two conversion events have the id 'call:t-dup'" ] &&
+    echo "ok      a tasks source repeating a task id: the same error on Citus as on one node" ||
+    { echo "FAILED  a tasks source repeating a task id: $dup_errors"; failures=$((failures + 1)); }
+both "SELECT touchpoint.use_source('sessions', NULL); SELECT touchpoint.use_source('tasks', NULL);" refresh
+
 # --- DROP EXTENSION on a distributed database, and CREATE again ------------
 # Dropping the extension drops the coordinator's tables but leaves their
 # shards on the workers (Citus does not drop the shards of an extension's

@@ -52,12 +52,24 @@ CREATE TABLE touchpoint_internal.keyed_placements (
     person_id        pg_catalog.text,
     occurred_at      pg_catalog.timestamptz,
     session_id       pg_catalog.text COLLATE "C",    -- merged with, NULL: none
-    first_session_id pg_catalog.text COLLATE "C"     -- the key's earliest, NULL: it has none
+    started_at       pg_catalog.timestamptz,         -- and its start (a source may repeat a session_id)
+    first_session_id pg_catalog.text COLLATE "C",    -- the key's earliest, NULL: it has none
+    first_started_at pg_catalog.timestamptz,
+    event_no         pg_catalog.int4                 -- the event's number within its key
 );
 REVOKE ALL ON touchpoint_internal.keyed_sessions, touchpoint_internal.keyed_events,
               touchpoint_internal.keyed_placements FROM PUBLIC;
 
-/* One row per placed event with its session's and its key's earliest session's columns. */
+/*
+ * One row per placed event with its session's and its key's earliest
+ * session's columns.  Sessions are found by key, id and start: a registered
+ * source may repeat a session_id within a BizibleId.  Only sessions identical
+ * in all three join twice; the coordinator keeps the first of an event's rows
+ * (same key, task_id and event_no; collect_placed in src/tp_pipeline.c), as
+ * the one-node engine takes one of such sessions.  Two events with one id
+ * differ in event_no and stay two: the coordinator refuses them as one node
+ * does.
+ */
 CREATE VIEW touchpoint_internal.keyed_placed_events AS
     SELECT p.key, p.task_id, p.subject, p.phone, p.person_id, p.occurred_at,
            m.session_id, m.started_at, m.channel, m.subchannel, m.source, m.medium, m.campaign,
@@ -65,12 +77,14 @@ CREATE VIEW touchpoint_internal.keyed_placed_events AS
            f.session_id AS first_session_id, f.started_at AS first_started_at, f.channel AS first_channel,
            f.subchannel AS first_subchannel, f.source AS first_source, f.medium AS first_medium,
            f.campaign AS first_campaign, f.ad_content AS first_ad_content, f.keyword AS first_keyword,
-           f.landing_page AS first_landing_page, f.referrer_page AS first_referrer_page
+           f.landing_page AS first_landing_page, f.referrer_page AS first_referrer_page, p.event_no
     FROM touchpoint_internal.keyed_placements p
     LEFT JOIN touchpoint_internal.keyed_sessions m
            ON m.key OPERATOR(pg_catalog.=) p.key AND m.session_id OPERATOR(pg_catalog.=) p.session_id
+          AND m.started_at OPERATOR(pg_catalog.=) p.started_at
     LEFT JOIN touchpoint_internal.keyed_sessions f
-           ON f.key OPERATOR(pg_catalog.=) p.key AND f.session_id OPERATOR(pg_catalog.=) p.first_session_id;
+           ON f.key OPERATOR(pg_catalog.=) p.key AND f.session_id OPERATOR(pg_catalog.=) p.first_session_id
+          AND f.started_at OPERATOR(pg_catalog.=) p.first_started_at;
 REVOKE ALL ON touchpoint_internal.keyed_placed_events FROM PUBLIC;
 
 /*
@@ -85,6 +99,15 @@ CREATE FUNCTION touchpoint_internal.place_key_events(
     window_usecs pg_catalog.int8, anchor_last_activity pg_catalog.bool)
 RETURNS pg_catalog.text[]
 AS 'MODULE_PATHNAME', 'tp_place_key_events'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+/* The same placement as positions in the session arrays (1-based; NULL: none). */
+CREATE FUNCTION touchpoint_internal.place_key_event_positions(
+    key pg_catalog.text, session_ids pg_catalog.text[], started_ats pg_catalog.timestamptz[],
+    last_activities pg_catalog.timestamptz[], event_times pg_catalog.timestamptz[],
+    window_usecs pg_catalog.int8, anchor_last_activity pg_catalog.bool)
+RETURNS pg_catalog.int4[]
+AS 'MODULE_PATHNAME', 'tp_place_key_event_positions'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 /* The caller's session window (microseconds) and anchor, as the engine resolves them. */
@@ -183,7 +206,8 @@ BEGIN
     step := 'place';
     query := pg_catalog.format($q$
         INSERT INTO touchpoint_internal.keyed_placements
-        SELECT e.key, u.task_id, u.subject, u.phone, u.person_id, u.occurred_at, u.session_id, s.ids[1]
+        SELECT e.key, u.task_id, u.subject, u.phone, u.person_id, u.occurred_at,
+               s.ids[u.position], s.starts[u.position], s.ids[1], s.starts[1], u.event_no
         FROM (SELECT k.key, pg_catalog.array_agg(k.task_id) AS ids, pg_catalog.array_agg(k.subject) AS subjects,
                      pg_catalog.array_agg(k.phone) AS phones, pg_catalog.array_agg(k.person_id) AS persons,
                      pg_catalog.array_agg(k.occurred_at) AS ats
@@ -198,9 +222,9 @@ BEGIN
         CROSS JOIN LATERAL ROWS FROM (
             pg_catalog.unnest(e.ids), pg_catalog.unnest(e.subjects), pg_catalog.unnest(e.phones),
             pg_catalog.unnest(e.persons), pg_catalog.unnest(e.ats),
-            pg_catalog.unnest(touchpoint_internal.place_key_events(e.key, s.ids, s.starts, s.lasts, e.ats,
-                                                                   %L::pg_catalog.int8, %L::pg_catalog.bool)))
-             AS u(task_id, subject, phone, person_id, occurred_at, session_id) $q$,
+            pg_catalog.unnest(touchpoint_internal.place_key_event_positions(e.key, s.ids, s.starts, s.lasts, e.ats,
+                                                                            %L::pg_catalog.int8, %L::pg_catalog.bool)))
+             WITH ORDINALITY AS u(task_id, subject, phone, person_id, occurred_at, position, event_no) $q$,
         settings.window_usecs, settings.anchor_last_activity);
     RETURN NEXT;
 END
@@ -342,6 +366,8 @@ COMMENT ON FUNCTION @extschema@.distribute(pg_catalog.int4) IS
 'on a Citus cluster: make touchpoint''s input tables distributed (each by its own id), their rows on the workers (docs/spec.md §9)';
 COMMENT ON FUNCTION touchpoint_internal.place_key_events(pg_catalog.text, pg_catalog.text[], pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.int8, pg_catalog.bool) IS
 'the engine''s placement of one BizibleId''s events among its sessions, from arrays only: run per key on Citus''s workers';
+COMMENT ON FUNCTION touchpoint_internal.place_key_event_positions(pg_catalog.text, pg_catalog.text[], pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.int8, pg_catalog.bool) IS
+'place_key_events as 1-based positions in the session arrays: the workers take that very session''s columns';
 COMMENT ON FUNCTION touchpoint_internal.merge_settings() IS
 'the caller''s session window (microseconds) and anchor, resolved as the engine resolves them, for the workers';
 COMMENT ON FUNCTION touchpoint_internal.pipeline_changes_placed(pg_catalog.regclass, pg_catalog.regclass, pg_catalog.regclass, pg_catalog.text[], pg_catalog.interval, pg_catalog.regclass) IS
