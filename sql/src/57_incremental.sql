@@ -69,7 +69,7 @@ REVOKE EXECUTE ON FUNCTION touchpoint_internal.capture_changes() FROM PUBLIC;
  * fire for logical replication's apply workers and pg_restore's data
  * (session_replication_role = replica), which is how many users sync.
  * Returns whether the table is watched now; a relation that cannot carry
- * them (a view, a foreign table) or a role that may not create them leaves
+ * them (a view, a foreign table, a Citus table) or a role that may not create them leaves
  * it unwatched, and every refresh reads it in full (touchpoint.sources says so).
  */
 CREATE FUNCTION touchpoint_internal.watch(kind pg_catalog.text, relation pg_catalog.regclass)
@@ -79,10 +79,20 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     op pg_catalog.text;
+    distributed bool := false;
 BEGIN
     IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation)
        OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p']::"char"[]) THEN
         RETURN false;
+    END IF;
+    -- a Citus table (a user's own, distributed): Citus refuses triggers on it and
+    -- would not run them on the shards; change_detection says full rebuild
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
+            INTO distributed USING relation;
+        IF distributed THEN
+            RETURN false;
+        END IF;
     END IF;
     PERFORM touchpoint_internal.unwatch(relation);
     BEGIN
