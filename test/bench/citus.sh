@@ -12,7 +12,9 @@
 # session, whose backends and the workers' connections end with it).
 # Prints medians, the distributed / single ratio, and the workers' share.
 #
-#   bash test/bench/citus.sh [--sessions N] [--reps N] [--shards N] [--keep]
+#   bash test/bench/citus.sh [--sessions N] [--tasks N] [--reps N] [--shards N] [--keep]
+# --tasks: the calls (default a tenth of the sessions); fixed while the
+# sessions grow, it shows what the coordinator's memory grows with.
 # Its own nodes in $TP_BENCH_DIR (default /tmp/touchpoint-bench-citus),
 # ports 54360-54362, shared_buffers 1GB each; builds the vendored Citus when
 # none is installed (test/citus.sh --install, as root).
@@ -20,17 +22,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 
-SESSIONS=2000000 REPS=3 SHARDS=8 KEEP=0
+SESSIONS=2000000 TASKS= REPS=3 SHARDS=8 KEEP=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --sessions) SESSIONS=$2; shift 2 ;;
+        --tasks) TASKS=$2; shift 2 ;;
         --reps) REPS=$2; shift 2 ;;
         --shards) SHARDS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
-VISITORS=$((SESSIONS / 4)) TASKS=$((SESSIONS / 10)) ACCOUNTS=$((SESSIONS / 400))
+VISITORS=$((SESSIONS / 4)) TASKS=${TASKS:-$((SESSIONS / 10))} ACCOUNTS=$((TASKS / 40))
 
 bash test/scripts/deps.sh >/dev/null
 bash test/citus.sh --install
@@ -105,3 +108,34 @@ peak_mb() {
 }
 refresh_sql="SELECT count(*) FROM touchpoint.refresh(\"full\" => true)"
 echo "coordinator backend's peak private memory in a full refresh: one node $(peak_mb tp_single "$refresh_sql") MB, on Citus $(peak_mb postgres "$refresh_sql") MB"
+# Where a full refresh's time goes on Citus: each statement of the stage on
+# the workers (keyed_stage_queries(): the four repartitioning fills and the
+# per-shard placement), then the coordinator's part from the placed events
+# (stages 2 and the comparison with the stored touchpoints) — one session,
+# one transaction, rolled back.  The per-row rates are what docs/distributed.md's
+# plan for larger clusters is computed from.
+echo "a full refresh on Citus, step by step (wall ms, one transaction, rolled back):"
+{ echo "SET client_min_messages = warning;"; echo "BEGIN;"
+  echo "TRUNCATE touchpoint_internal.keyed_sessions, touchpoint_internal.keyed_events, touchpoint_internal.keyed_placements;"
+  echo '\timing on'
+  for step in fill_sessions fill_calls fill_forms fill_chats place; do
+      echo "\\echo step $step"
+      echo "SELECT query FROM touchpoint_internal.keyed_stage_queries() WHERE step = '$step' \\gexec"
+  done
+  echo "\\echo step coordinator"
+  echo "SELECT count(*) FROM touchpoint_internal.pipeline_changes_placed(touchpoint_internal.source('sessions'),
+        'touchpoint_internal.keyed_placed_events', 'touchpoint_internal.pipeline_keyless_events',
+        touchpoint_internal.channel_rules_array(), NULL, 'touchpoint.touchpoints');"
+  echo '\timing off'
+  echo "SELECT 'rows ' || (SELECT count(*) FROM touchpoint_internal.keyed_sessions) || ' ' || (SELECT count(*) FROM touchpoint_internal.keyed_events) || ' ' || (SELECT count(*) FROM touchpoint_internal.keyed_placements);"
+  echo "ROLLBACK;"
+} | "${C[@]}" -d postgres 2>&1 | awk '
+    /^step / {step = $2; next}
+    /^Time:/ {if ($2 > ms[step]) ms[step] = $2; next}   # \gexec: the statement, and the query that gave it
+    /^rows [0-9]/ {sessions = $2; events = $3; placed = $4}
+    END {
+        split("fill_sessions fill_calls fill_forms fill_chats place coordinator", order, " ")
+        for (i = 1; i <= 6; i++) printf "  %-14s %10.0f ms\n", order[i], ms[order[i]]
+        printf "  rows: %d sessions and %d events repartitioned by BizibleId, %d events placed\n", sessions, events, placed
+        if (ms["fill_sessions"] > 0) printf "  repartition: %.0f sessions/s; placement: %.0f events/s (all shards)\n", sessions * 1000 / ms["fill_sessions"], placed * 1000 / ms["place"]
+    }'
