@@ -386,6 +386,22 @@ dup_errors="$("${C[@]}" -c "SELECT mode FROM touchpoint.refresh(full => true)" 2
     echo "ok      a tasks source repeating a task id: the same error on Citus as on one node" ||
     { echo "FAILED  a tasks source repeating a task id: $dup_errors"; failures=$((failures + 1)); }
 both "SELECT touchpoint.use_source('sessions', NULL); SELECT touchpoint.use_source('tasks', NULL);" refresh
+# a user's table registered before it is distributed carries the capture
+# triggers, which Citus refuses: README's order (register again after
+# distributing, which leaves it unwatched: a full rebuild)
+"${C[@]}" -c "CREATE TABLE own_chats AS SELECT * FROM touchpoint.chats" \
+          -c "SELECT touchpoint.use_source('chats', 'own_chats')" >/dev/null
+refused_distribute=$("${C[@]}" -c "SELECT create_distributed_table('own_chats', 'chat_id', colocate_with => 'none')" 2>&1 | grep -c "ERROR:.*trigger") || true
+reregistered=$("${C[@]}" -c "SELECT touchpoint.use_source('chats', NULL)" \
+                        -c "SELECT create_distributed_table('own_chats', 'chat_id', colocate_with => 'none')" \
+                        -c "SELECT touchpoint.use_source('chats', 'own_chats')" \
+                        -c "SELECT mode FROM touchpoint.refresh()" 2>&1 | tail -1) || true
+check "a registered user's table: Citus refuses to distribute it while it is watched, then README's order works" \
+    "SELECT $refused_distribute = 1 AND '$reregistered' = 'full'
+        AND (SELECT change_detection LIKE 'full rebuild: a Citus table%' FROM touchpoint.sources WHERE kind = 'chats')
+        AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'own_chats'::regclass
+                        AND tgfoid = 'touchpoint_internal.capture_changes()'::regprocedure)
+        AND (SELECT count(*) FROM touchpoint.use_source('chats', NULL)) = 1"
 
 # --- DROP EXTENSION on a distributed database, and CREATE again ------------
 # Dropping the extension drops the coordinator's tables but leaves their

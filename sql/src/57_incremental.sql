@@ -85,8 +85,10 @@ BEGIN
        OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p']::"char"[]) THEN
         RETURN false;
     END IF;
+    PERFORM touchpoint_internal.unwatch(relation);
     -- a Citus table (a user's own, distributed): Citus refuses triggers on it and
-    -- would not run them on the shards; change_detection says full rebuild
+    -- would not run them on the coordinator; change_detection says full rebuild.
+    -- Registering it again after distributing it removes the triggers it had.
     IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
         EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
             INTO distributed USING relation;
@@ -94,7 +96,6 @@ BEGIN
             RETURN false;
         END IF;
     END IF;
-    PERFORM touchpoint_internal.unwatch(relation);
     BEGIN
         FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
             EXECUTE pg_catalog.format(
