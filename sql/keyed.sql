@@ -108,12 +108,6 @@ SELECT step, CASE step WHEN 'place' THEN query LIKE '%FROM touchpoint_internal.k
                            WHEN 'fill_calls' THEN 'tasks' WHEN 'fill_forms' THEN 'form_submits'
                            WHEN 'fill_chats' THEN 'chats' END || ' %' END AS reads_what_it_should
 FROM touchpoint_internal.keyed_stage_queries();
--- the sessions moved are only those of BizibleIds with events, filled after them
-SELECT (SELECT o FROM touchpoint_internal.keyed_stage_queries() WITH ORDINALITY q(step, query, o) WHERE step = 'fill_sessions')
-       > (SELECT max(o) FROM touchpoint_internal.keyed_stage_queries() WITH ORDINALITY q(step, query, o) WHERE step LIKE 'fill_%' AND step <> 'fill_sessions')
-       AS sessions_after_events,
-       (SELECT query LIKE '%IN (SELECT DISTINCT k.key FROM touchpoint_internal.keyed_events k)%'
-        FROM touchpoint_internal.keyed_stage_queries() WHERE step = 'fill_sessions') AS sessions_of_keys_with_events;
 -- without Citus the pipeline runs on this node, as always
 SELECT touchpoint_internal.placed_on_workers() AS placed_on_workers;
 

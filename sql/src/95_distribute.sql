@@ -162,6 +162,17 @@ AS $$
 DECLARE
     settings record := touchpoint_internal.merge_settings();
 BEGIN
+    step := 'fill_sessions';
+    query := pg_catalog.format($q$
+        INSERT INTO touchpoint_internal.keyed_sessions
+        SELECT @extschema@.bizible_key(s.bizible_id::pg_catalog.text), s.session_id::pg_catalog.text,
+               s.started_at::pg_catalog.timestamptz, s.last_activity_at::pg_catalog.timestamptz,
+               s.channel::pg_catalog.text, s.subchannel::pg_catalog.text, s.source::pg_catalog.text,
+               s.medium::pg_catalog.text, s.campaign::pg_catalog.text, s.ad_content::pg_catalog.text,
+               s.keyword::pg_catalog.text, s.landing_page::pg_catalog.text, s.referrer_page::pg_catalog.text
+        FROM %s s WHERE @extschema@.bizible_key(s.bizible_id::pg_catalog.text) IS NOT NULL $q$,
+        touchpoint_internal.source('sessions'));
+    RETURN NEXT;
     -- as pipeline_events (read_conversion_events): a call's type rides in subject,
     -- a form fill's URL too; the session a form fill or chat names, in phone
     step := 'fill_calls';
@@ -192,23 +203,6 @@ BEGIN
         FROM %s e WHERE @extschema@.bizible_key(e.bizible_id::pg_catalog.text) IS NOT NULL $q$,
         touchpoint_internal.source('chats'));
     RETURN NEXT;
-    -- only the sessions of BizibleIds that have events: no other session can
-    -- be merged with, be a first touch or be a key's first session (a session
-    -- a form fill or chat names is fetched by id, on the coordinator).  Citus
-    -- sends the events' keys to each worker as an intermediate result; only
-    -- those sessions are repartitioned
-    step := 'fill_sessions';
-    query := pg_catalog.format($q$
-        INSERT INTO touchpoint_internal.keyed_sessions
-        SELECT @extschema@.bizible_key(s.bizible_id::pg_catalog.text), s.session_id::pg_catalog.text,
-               s.started_at::pg_catalog.timestamptz, s.last_activity_at::pg_catalog.timestamptz,
-               s.channel::pg_catalog.text, s.subchannel::pg_catalog.text, s.source::pg_catalog.text,
-               s.medium::pg_catalog.text, s.campaign::pg_catalog.text, s.ad_content::pg_catalog.text,
-               s.keyword::pg_catalog.text, s.landing_page::pg_catalog.text, s.referrer_page::pg_catalog.text
-        FROM %s s
-        WHERE @extschema@.bizible_key(s.bizible_id::pg_catalog.text) IN (SELECT DISTINCT k.key FROM touchpoint_internal.keyed_events k) $q$,
-        touchpoint_internal.source('sessions'));
-    RETURN NEXT;
     step := 'place';
     query := pg_catalog.format($q$
         INSERT INTO touchpoint_internal.keyed_placements
@@ -223,6 +217,7 @@ BEGIN
                           pg_catalog.array_agg(k.started_at ORDER BY k.started_at, k.session_id) AS starts,
                           pg_catalog.array_agg(k.last_activity_at ORDER BY k.started_at, k.session_id) AS lasts
                    FROM touchpoint_internal.keyed_sessions k
+                   WHERE k.key IN (SELECT v.key FROM touchpoint_internal.keyed_events v)
                    GROUP BY k.key) s ON s.key OPERATOR(pg_catalog.=) e.key
         CROSS JOIN LATERAL ROWS FROM (
             pg_catalog.unnest(e.ids), pg_catalog.unnest(e.subjects), pg_catalog.unnest(e.phones),

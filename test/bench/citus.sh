@@ -118,7 +118,7 @@ echo "a full refresh on Citus, step by step (wall ms, one transaction, rolled ba
 { echo "SET client_min_messages = warning;"; echo "BEGIN;"
   echo "TRUNCATE touchpoint_internal.keyed_sessions, touchpoint_internal.keyed_events, touchpoint_internal.keyed_placements;"
   echo '\timing on'
-  for step in fill_calls fill_forms fill_chats fill_sessions place; do
+  for step in fill_sessions fill_calls fill_forms fill_chats place; do
       echo "\\echo step $step"
       echo "SELECT query FROM touchpoint_internal.keyed_stage_queries() WHERE step = '$step' \\gexec"
   done
@@ -134,8 +134,8 @@ echo "a full refresh on Citus, step by step (wall ms, one transaction, rolled ba
     /^Time:/ {if ($2 > ms[step]) ms[step] = $2; next}   # \gexec: the statement, and the query that gave it
     /^rows [0-9]/ {sessions = $2; events = $3; placed = $4}
     END {
-        split("fill_calls fill_forms fill_chats fill_sessions place coordinator", order, " ")
+        split("fill_sessions fill_calls fill_forms fill_chats place coordinator", order, " ")
         for (i = 1; i <= 6; i++) printf "  %-14s %10.0f ms\n", order[i], ms[order[i]]
-        printf "  rows: %d events and the %d sessions of their BizibleIds repartitioned by BizibleId, %d events placed\n", events, sessions, placed
+        printf "  rows: %d sessions and %d events repartitioned by BizibleId, %d events placed\n", sessions, events, placed
         if (ms["fill_sessions"] > 0) printf "  repartition: %.0f sessions/s; placement: %.0f events/s (all shards)\n", sessions * 1000 / ms["fill_sessions"], placed * 1000 / ms["place"]
     }'
