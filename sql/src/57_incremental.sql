@@ -230,8 +230,15 @@ CREATE INDEX touchpoints_journey_id_idx ON @extschema@.touchpoints (journey_id);
 /*
  * What every touchpoint depends on, as one string: the version, the window
  * and anchor settings of this session, the channel rules, the registered
- * sources and how each input's changes are seen.  Credit's: the custom and
- * position models' weights.
+ * sources and how each input's changes are seen; then, after a space, the
+ * row-level security of each input as it applies to the role that refreshes
+ * (refresh() reads the sources as that role): whether it applies, and when it
+ * does, the role and the policies a SELECT uses.  No change of these is
+ * logged, yet each changes the rows read: a different fingerprint makes the
+ * refresh full (refresh_work tells the two halves apart for its reason).
+ * What a policy reads besides its row (another table, a setting) is not in
+ * it (docs/incremental.md).  Credit's: the custom and position models'
+ * weights.
  */
 CREATE FUNCTION touchpoint_internal.inputs_fingerprint(detections pg_catalog.text[] DEFAULT NULL)
 RETURNS pg_catalog.text
@@ -250,6 +257,26 @@ AS $$
                  (SELECT pg_catalog.string_agg(touchpoint_internal.change_detection(k), ',' ORDER BY o)
                   FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities'])
                        WITH ORDINALITY u(k, o)))))
+    OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||)
+    pg_catalog.md5((
+        SELECT pg_catalog.string_agg(
+                   CASE WHEN COALESCE(pg_catalog.row_security_active(s.relid), false) THEN
+                       pg_catalog.concat_ws(' ', s.kind, CURRENT_USER,
+                           (SELECT pg_catalog.string_agg(pg_catalog.concat_ws(' ', p.polname, p.polcmd, p.polpermissive,
+                                                                              p.polroles::pg_catalog.text,
+                                                                              pg_catalog.pg_get_expr(p.polqual, p.polrelid)),
+                                                         ';' ORDER BY p.polname)
+                            FROM pg_catalog.pg_policy p
+                            WHERE p.polrelid OPERATOR(pg_catalog.=) s.relid
+                              AND p.polcmd OPERATOR(pg_catalog.=) ANY (ARRAY['r', '*']::"char"[])))
+                   ELSE s.kind END,
+                   ',' ORDER BY s.o)
+        FROM (SELECT u.k AS kind, u.o,
+                     COALESCE(pg_catalog.to_regclass(r.relation)::pg_catalog.oid, r.relid,
+                              pg_catalog.to_regclass(pg_catalog.format('@extschema@.%I', u.k))::pg_catalog.oid) AS relid
+              FROM pg_catalog.unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities'])
+                       WITH ORDINALITY u(k, o)
+              LEFT JOIN touchpoint_internal.source_registry r ON r.kind OPERATOR(pg_catalog.=) u.k) s))
 $$;
 
 CREATE FUNCTION touchpoint_internal.credit_fingerprint()

@@ -192,8 +192,11 @@ BEGIN
     reason := CASE
         WHEN "full" THEN 'asked: refresh(full => true)'
         WHEN state.only_row IS NULL THEN 'first refresh'
-        WHEN state.inputs_fingerprint OPERATOR(pg_catalog.<>) fp_inputs
+        WHEN pg_catalog.split_part(state.inputs_fingerprint, ' ', 1) OPERATOR(pg_catalog.<>) pg_catalog.split_part(fp_inputs, ' ', 1)
             THEN 'the window, the anchor, the channel rules, a source registration or how a source is watched changed'
+        -- the second half: row-level security as it applies to this role
+        WHEN state.inputs_fingerprint OPERATOR(pg_catalog.<>) fp_inputs
+            THEN 'row-level security on an input changed, or applies differently to the role that refreshes'
         WHEN ch.truncated OPERATOR(pg_catalog.&&) ARRAY['sessions', 'tasks', 'form_submits', 'chats']
             THEN pg_catalog.format('%s truncated', pg_catalog.array_to_string(ch.truncated, ', '))
         END;

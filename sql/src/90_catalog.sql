@@ -251,7 +251,7 @@ COMMENT ON FUNCTION touchpoint_internal.unwatch(pg_catalog.regclass) IS
 COMMENT ON FUNCTION touchpoint_internal.change_detection(pg_catalog.text) IS
 'how refresh() sees an input''s changes: triggers, or full rebuild: why';
 COMMENT ON FUNCTION touchpoint_internal.inputs_fingerprint(pg_catalog.text[]) IS
-'what every touchpoint depends on (version, window, anchor, channel rules, registrations, watching), hashed';
+'what every touchpoint depends on (version, window, anchor, channel rules, registrations, watching), hashed; then, hashed apart, the inputs'' row-level security as it applies to the calling role';
 COMMENT ON FUNCTION touchpoint_internal.credit_fingerprint() IS
 'the custom and position model weights, hashed';
 COMMENT ON FUNCTION touchpoint_internal.events_by(pg_catalog.text, pg_catalog.text[]) IS
