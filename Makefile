@@ -39,7 +39,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPDATE_BUILT)
 DATA = sql/$(EXTENSION)--1.0.sql $(filter-out $(UPDATE_BUILT),$(wildcard sql/$(EXTENSION)--*--*.sql))
 
 # pg_regress: sql/<name>.sql against expected/<name>.out, in this order.
-REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges sources journey channel_rules attribution credits differential journey_differential pipeline keyed incremental quick_refresh attribution_invariants cron
+REGRESS = init merge_rules explain settings errors inputs hostile security hijack privileges sources journey channel_rules attribution credits differential journey_differential pipeline keyed incremental rls_refresh quick_refresh attribution_invariants cron
 REGRESS_OPTS = --dbname=contrib_regression
 
 # Isolation specs: test/specs/<name>.spec against test/expected/<name>.out.
