@@ -265,3 +265,33 @@ FROM batch_results WHERE mode = 'full';
 SELECT COALESCE(bool_and(changes ~ 'settings'), true) AS credit_full_only_after_settings
 FROM batch_results WHERE mode = 'incremental' AND reason IS NOT NULL;
 
+
+-- The indexes the incremental credit reads the stored rows by (a journey's
+-- touchpoints, an opportunity's credit rows: tp_scan_by_keys) made unusable,
+-- as while one is rebuilt: it then scans the whole table, with the same
+-- answers.  The indexes stay maintained (indisready), so they can be made
+-- valid again after; the planner skips them too, so none may be read.
+UPDATE pg_index SET indisvalid = false
+WHERE indexrelid IN ('touchpoint.touchpoints_journey_id_idx'::regclass, 'touchpoint.opportunity_touchpoints_pkey'::regclass,
+                     'touchpoint_internal.position_credits_pkey'::regclass);
+SELECT pg_stat_force_next_flush();
+CREATE TABLE index_reads AS
+SELECT indexrelid::regclass AS index, idx_scan FROM pg_stat_all_indexes
+WHERE indexrelid IN ('touchpoint.touchpoints_journey_id_idx'::regclass, 'touchpoint.opportunity_touchpoints_pkey'::regclass,
+                     'touchpoint_internal.position_credits_pkey'::regclass);
+DELETE FROM batch_results;
+SELECT setseed(0.75);
+CALL run_batches(60);
+SELECT pg_stat_force_next_flush();
+SELECT count(*) AS batches,
+       count(*) FILTER (WHERE full_written <> 0 OR tp_diff <> 0 OR credits_diff <> 0 OR ot_diff <> 0
+                               OR report_diff <> 0 OR revenue_diff <> 0 OR NOT counts_ok) AS batches_with_differences,
+       count(*) FILTER (WHERE mode = 'incremental' AND keys > 0) > 20 AS journeys_recomputed,
+       count(*) FILTER (WHERE mode = 'incremental' AND opps > 0) > 5 AS credit_recomputed
+FROM batch_results;
+SELECT r.index, s.idx_scan = r.idx_scan AS not_read
+FROM index_reads r JOIN pg_stat_all_indexes s ON s.indexrelid = r.index::oid ORDER BY 1::text;
+UPDATE pg_index SET indisvalid = true
+WHERE indexrelid IN ('touchpoint.touchpoints_journey_id_idx'::regclass, 'touchpoint.opportunity_touchpoints_pkey'::regclass,
+                     'touchpoint_internal.position_credits_pkey'::regclass);
+DROP TABLE index_reads;
