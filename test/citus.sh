@@ -248,14 +248,18 @@ both() {
 }
 both "SELECT pg_temp.load(1, 1500); SELECT pg_temp.load_accounts();"
 # half the rows before distributing (distribute() moves them), half after
-distributed=$("${C[@]}" -c "SELECT string_agg(kind || ':' || distribution_column || ':' || (shards > 0) || ':' || action, ' ' ORDER BY kind) FROM touchpoint.distribute(4)" 2>&1 | tail -1) || true
-[ "$distributed" = "chats:chat_id:true:distributed form_submits:submit_id:true:distributed keyed_events:key:true:distributed keyed_placements:key:true:distributed keyed_sessions:key:true:distributed opportunities:opportunity_id:true:distributed people:person_id:true:distributed sessions:session_id:true:distributed tasks:task_id:true:distributed" ] &&
-    echo "ok      distribute(4): the six inputs and the three keyed stage tables distributed" || { echo "FAILED  distribute(4): $distributed"; failures=$((failures + 1)); }
+distributed=$("${C[@]}" -c "SELECT string_agg(kind || ':' || coalesce(distribution_column, '-') || ':' || (shards > 0) || ':' || action, ' ' ORDER BY kind) FROM touchpoint.distribute(4)" 2>&1 | tail -1) || true
+[ "$distributed" = "channel_rules:-:true:made a reference table chats:chat_id:true:distributed form_submits:submit_id:true:distributed keyed_events:key:true:distributed keyed_placements:key:true:distributed keyed_sessions:key:true:distributed opportunities:opportunity_id:true:distributed people:person_id:true:distributed sessions:session_id:true:distributed tasks:task_id:true:distributed" ] &&
+    echo "ok      distribute(4): the six inputs and the three keyed stage tables distributed, the channel rules a reference table" || { echo "FAILED  distribute(4): $distributed"; failures=$((failures + 1)); }
+check "distribute(): the channel rules are a reference table, a copy on every node" \
+    "SELECT (SELECT partmethod = 'n' FROM pg_dist_partition WHERE logicalrelid = 'touchpoint.channel_rules'::regclass)
+        AND (SELECT count(DISTINCT nodeport) >= 2 FROM pg_dist_shard_placement p JOIN pg_dist_shard s USING (shardid)
+             WHERE s.logicalrelid = 'touchpoint.channel_rules'::regclass)"
 check "distribute(): no row left in the coordinator's own heaps" \
     "SELECT sum(pg_relation_size(format('touchpoint.%I', k)::regclass)) = 0 FROM unnest(ARRAY['sessions', 'tasks', 'form_submits', 'chats', 'people', 'opportunities']) k"
 check "distribute(): the rows are in the shards" "SELECT count(*) = 1500 FROM touchpoint.sessions"
 check "distribute() again changes nothing" \
-    "SELECT bool_and(action = 'already distributed') AND count(*) = 9 FROM touchpoint.distribute()"
+    "SELECT bool_and(action IN ('already distributed', 'already a reference table')) AND count(*) = 10 FROM touchpoint.distribute()"
 check "sources: a distributed input is rebuilt in full" \
     "SELECT bool_and(change_detection LIKE 'full rebuild: a Citus table%') FROM touchpoint.sources"
 # and visitors who never convert (no touchpoint of theirs, on either side)
@@ -332,6 +336,20 @@ edges=$("${C[@]}" -c "SELECT string_agg(touchpoint_id || '>' || coalesce(session
 [ "$edges" = "call:t-tie>tie-a form:f-other>other form:f-unknown>-" ] &&
     echo "ok      the batch's edge cases took their turn: a tie to the smaller id, a named session, an unknown one" ||
     { echo "FAILED  the batch's edge cases: $edges"; failures=$((failures + 1)); }
+# a channel rule added (the reference table written through Citus, on every
+# node): the next refresh is full on both sides and the same
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    "${PSQL_DB[@]}" -c "INSERT INTO touchpoint.channel_rules (priority, channel, subchannel, medium) VALUES (0, 'Rule Channel', 'from a rule', '*')" \
+        -c "SELECT mode FROM touchpoint.refresh()" >/dev/null
+done
+same_everywhere "a channel rule added to the reference table"
+check "the channel rule reached the touchpoints" \
+    "SELECT count(*) > 0 FROM touchpoint.touchpoints WHERE channel = 'Rule Channel'"
+for db in C S; do
+    eval "PSQL_DB=(\"\${$db[@]}\")"
+    "${PSQL_DB[@]}" -c "DELETE FROM touchpoint.channel_rules WHERE priority = 0" >/dev/null
+done
 READS=("${READS_ALL[@]}")
 for db in C S; do
     eval "PSQL_DB=(\"\${$db[@]}\")"
@@ -426,7 +444,7 @@ SQL
 check "DROP EXTENSION, then the shards it leaves dropped on the workers: none left" \
     "SELECT bool_and(result = '0') FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('touchpoint', 'touchpoint_internal')\$\$)"
 check "CREATE EXTENSION again on a cluster that had touchpoint distributed" \
-    "CREATE EXTENSION touchpoint; SELECT count(*) = 9 FROM touchpoint.distribute(4)"
+    "CREATE EXTENSION touchpoint; SELECT count(*) = 10 FROM touchpoint.distribute(4)"
 
 if [ $failures != 0 ]; then fail "$failures check(s) (nodes' logs in $WORK)"; fi
 trap - EXIT

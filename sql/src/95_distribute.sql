@@ -282,10 +282,14 @@ $$;
  * such as bizible_key()).  Rows already there move to the shards; the
  * coordinator's copies are truncated.  Citus runs no triggers on
  * distributed tables: the capture triggers are removed first, and refresh()
- * then rebuilds in full (touchpoint.sources says so).  The stage tables
- * (touchpoints, opportunity_touchpoints), the settings and the change log
- * stay on the coordinator.  Idempotent: a table already distributed is
- * left as it is (a shard_count given then is not applied: a notice says so).  Returns what it did, one row per input.
+ * then rebuilds in full (touchpoint.sources says so).  The three keyed
+ * tables of the per-BizibleId stage are distributed by the key, and the
+ * channel rules, a small table, become a reference table.  The stored
+ * results (touchpoints, opportunity_touchpoints), the model weights (whose
+ * validating triggers Citus refuses), the registry and the change log stay
+ * on the coordinator (docs/distributed.md).  Idempotent: a table already
+ * distributed is left as it is (a shard_count given then is not applied: a
+ * notice says so).  Returns what it did, one row per table.
  */
 CREATE FUNCTION @extschema@.distribute(shard_count pg_catalog.int4 DEFAULT NULL)
 RETURNS TABLE (kind pg_catalog.text, relation pg_catalog.regclass, distribution_column pg_catalog.text,
@@ -320,6 +324,9 @@ BEGIN
                CASE WHEN u.k OPERATOR(pg_catalog.<>) 'keyed_sessions' THEN 'touchpoint_internal.keyed_sessions' END,
                2, u.n
         FROM pg_catalog.unnest(ARRAY['keyed_sessions', 'keyed_events', 'keyed_placements']) WITH ORDINALITY u(k, n)
+        UNION ALL
+        -- the channel rules, a small table: a reference table, a copy on every node
+        SELECT 'channel_rules', '@extschema@.channel_rules'::pg_catalog.regclass, NULL, NULL, 3, 1
         ORDER BY 5, 6
     LOOP
         EXECUTE 'SELECT p.partmethod FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1'
@@ -330,10 +337,12 @@ BEGIN
         END IF;
         IF NOT was_distributed THEN
             -- Citus refuses a table with triggers; it would not run them on the shards anyway
-            IF input.col OPERATOR(pg_catalog.<>) 'key' THEN
+            IF input.stage OPERATOR(pg_catalog.=) 1 THEN
                 PERFORM touchpoint_internal.unwatch(input.rel);
             END IF;
-            IF input.col OPERATOR(pg_catalog.=) 'key' AND input.colocate_with IS NULL THEN
+            IF input.col IS NULL THEN
+                EXECUTE 'SELECT pg_catalog.create_reference_table($1)' USING input.rel;
+            ELSIF input.col OPERATOR(pg_catalog.=) 'key' AND input.colocate_with IS NULL THEN
                 -- a group of its own: a "C" text key, never co-located with the inputs
                 EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, shard_count => $3, colocate_with => ''none'')'
                     USING input.rel, input.col, shard_count;
@@ -354,7 +363,9 @@ BEGIN
             INTO shards USING input.rel;
         -- a reference or Citus-local table made by hand is read through Citus like any
         -- other; it is said, not changed (undistribute_table refuses an extension's table)
-        action := CASE WHEN method OPERATOR(pg_catalog.=) 'h' THEN 'already distributed'
+        action := CASE WHEN input.col IS NULL AND method OPERATOR(pg_catalog.=) 'n' THEN 'already a reference table'
+                       WHEN input.col IS NULL AND NOT was_distributed THEN 'made a reference table'
+                       WHEN method OPERATOR(pg_catalog.=) 'h' THEN 'already distributed'
                        WHEN was_distributed THEN 'already a Citus table, not hash-distributed: left as it is'
                        ELSE 'distributed' END;
         RETURN NEXT;
