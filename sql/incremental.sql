@@ -281,13 +281,16 @@ WHERE indexrelid IN ('touchpoint.touchpoints_journey_id_idx'::regclass, 'touchpo
                      'touchpoint_internal.position_credits_pkey'::regclass);
 DELETE FROM batch_results;
 SELECT setseed(0.75);
-CALL run_batches(60);
+-- 60 batches (fewer under valgrind, whose run asks for 40 in all; not echoed)
+\set ECHO none
+SELECT 'CALL run_batches(' || least(60, :batches) || ')' \gexec
+\set ECHO all
 SELECT pg_stat_force_next_flush();
-SELECT count(*) AS batches,
+SELECT count(*) = least(60, :batches) AS all_batches_ran,
        count(*) FILTER (WHERE full_written <> 0 OR tp_diff <> 0 OR credits_diff <> 0 OR ot_diff <> 0
                                OR report_diff <> 0 OR revenue_diff <> 0 OR NOT counts_ok) AS batches_with_differences,
-       count(*) FILTER (WHERE mode = 'incremental' AND keys > 0) > 20 AS journeys_recomputed,
-       count(*) FILTER (WHERE mode = 'incremental' AND opps > 0) > 5 AS credit_recomputed
+       count(*) FILTER (WHERE mode = 'incremental' AND keys > 0) > count(*) / 3 AS journeys_recomputed,
+       count(*) FILTER (WHERE mode = 'incremental' AND opps > 0) > count(*) / 12 AS credit_recomputed
 FROM batch_results;
 SELECT r.index, s.idx_scan = r.idx_scan AS not_read
 FROM index_reads r JOIN pg_stat_all_indexes s ON s.indexrelid = r.index::oid ORDER BY 1::text;
