@@ -82,6 +82,7 @@ INSERT INTO calls VALUES
     ('pipeline_changes_placed', 'SELECT * FROM touchpoint_internal.pipeline_changes_placed(''touchpoint.sessions'', ''touchpoint_internal.keyed_placed_events'', ''touchpoint_internal.pipeline_keyless_events'', NULL, NULL, ''touchpoint.touchpoints'')'),
     ('keyed_stage_queries',  'SELECT count(*) FROM touchpoint_internal.keyed_stage_queries()'),
     ('placed_on_workers',    'SELECT touchpoint_internal.placed_on_workers()'),
+    ('is_citus_table',       'SELECT touchpoint_internal.is_citus_table(''touchpoint.sessions'')'),
     ('merge_settings',       'SELECT * FROM touchpoint_internal.merge_settings()'),
     ('place_key_events',     'SELECT touchpoint_internal.place_key_events(''k'', NULL, NULL, NULL, ''{}'', 1, false)'),
     ('place_key_event_positions', 'SELECT touchpoint_internal.place_key_event_positions(''k'', NULL, NULL, NULL, ''{}'', 1, false)'),

@@ -5,7 +5,8 @@
  *		the engine's placement of one BizibleId's conversion events among its
  *		sessions, given as arrays, and
  *		touchpoint_internal.merge_settings(), the window and anchor the
- *		coordinator hands to it.
+ *		coordinator hands to it, and is_citus_table(), whether Citus holds a
+ *		relation's rows.
  *
  * place_key_events reads no table and no setting: Citus calls it inside a
  * query pushed down to the shards (GROUP BY the key), where a function that
@@ -31,6 +32,7 @@
 TP_FUNCTION_INFO(tp_place_key_events);
 TP_FUNCTION_INFO(tp_place_key_event_positions);
 TP_FUNCTION_INFO(tp_merge_settings);
+TP_FUNCTION_INFO(tp_is_citus_table);
 
 /* The elements of a one-dimensional array argument (none when NULL). */
 static int
@@ -173,15 +175,11 @@ place_events(FunctionCallInfo fcinfo, int *nevents_out, Datum **ids_out)
 }
 
 /*
- * place_key_events(key, session_ids, started_ats, last_activities,
- *                  event_times, window_usecs, anchor_last_activity) -> text[]
- *
- * For each event time, the session_id of the session it merges with, or
- * NULL (no session of the key covers it, or the key has none: session_ids
- * NULL).
+ * The placement as an array, one element per event time, NULL for none:
+ * the winner's session_id (text[]) or its 1-based position (int4[]).
  */
-Datum
-tp_place_key_events(PG_FUNCTION_ARGS)
+static Datum
+placement_array(FunctionCallInfo fcinfo, bool as_positions)
 {
 	Datum	   *ids;
 	int			nevents;
@@ -195,10 +193,26 @@ tp_place_key_events(PG_FUNCTION_ARGS)
 	for (i = 0; i < nevents; i++)
 	{
 		nulls[i] = winners[i] < 0;
-		values[i] = nulls[i] ? (Datum) 0 : ids[winners[i]];
+		values[i] = nulls[i] ? (Datum) 0 :
+			as_positions ? Int32GetDatum(winners[i] + 1) : ids[winners[i]];
 	}
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(values, nulls, 1, dims, lbs,
-											 TEXTOID, -1, false, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(as_positions ?
+						  construct_md_array(values, nulls, 1, dims, lbs, INT4OID, 4, true, TYPALIGN_INT) :
+						  construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * place_key_events(key, session_ids, started_ats, last_activities,
+ *                  event_times, window_usecs, anchor_last_activity) -> text[]
+ *
+ * For each event time, the session_id of the session it merges with, or
+ * NULL (no session of the key covers it, or the key has none: session_ids
+ * NULL).
+ */
+Datum
+tp_place_key_events(PG_FUNCTION_ARGS)
+{
+	return placement_array(fcinfo, false);
 }
 
 /*
@@ -212,22 +226,7 @@ tp_place_key_events(PG_FUNCTION_ARGS)
 Datum
 tp_place_key_event_positions(PG_FUNCTION_ARGS)
 {
-	Datum	   *ids;
-	int			nevents;
-	int		   *winners = place_events(fcinfo, &nevents, &ids);
-	Datum	   *values = palloc(sizeof(Datum) * Max(nevents, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(nevents, 1));
-	int			dims[1] = {nevents};
-	int			lbs[1] = {1};
-	int			i;
-
-	for (i = 0; i < nevents; i++)
-	{
-		nulls[i] = winners[i] < 0;
-		values[i] = Int32GetDatum(nulls[i] ? 0 : winners[i] + 1);
-	}
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(values, nulls, 1, dims, lbs,
-											 INT4OID, 4, true, TYPALIGN_INT));
+	return placement_array(fcinfo, true);
 }
 
 /*
@@ -249,4 +248,16 @@ tp_merge_settings(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(TpResolveWindow(NULL));
 	values[1] = BoolGetDatum(tp_window_anchor == TP_ANCHOR_LAST_ACTIVITY);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * is_citus_table(relation) -> bool: whether the relation is a Citus table
+ * (distributed, reference or Citus-local: its rows are not in its own
+ * heap; TpRowsElsewhere), for the SQL that must treat it apart: no capture
+ * triggers, a full rebuild, the stage on the workers.  False without Citus.
+ */
+Datum
+tp_is_citus_table(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(TpRowsElsewhere(PG_GETARG_OID(0)));
 }

@@ -39,16 +39,24 @@ TP_FUNCTION_INFO(tp_pipeline_placements);
 
 #define PLACEMENT_COLS 12
 
+/*
+ * items, with room for one more after its first n: its capacity *cap is
+ * doubled (from least) when full; allocated in ctx the first time.
+ */
+static void *
+room_for_one_more(MemoryContext ctx, void *items, int n, int *cap, Size size, int least)
+{
+	if (n < *cap)
+		return items;
+	*cap = Max(least, *cap * 2);
+	return items == NULL ? MemoryContextAllocExtended(ctx, size * *cap, MCXT_ALLOC_HUGE) :
+		repalloc_huge(items, size * *cap);
+}
+
 static TpEvent *
 new_event(Collector *c)
 {
-	if (c->j.nevents == c->events_cap)
-	{
-		c->events_cap = Max(1024, c->events_cap * 2);
-		c->j.events = c->j.events == NULL ?
-			MemoryContextAllocExtended(c->ctx, sizeof(TpEvent) * c->events_cap, MCXT_ALLOC_HUGE) :
-			repalloc_huge(c->j.events, sizeof(TpEvent) * c->events_cap);
-	}
+	c->j.events = room_for_one_more(c->ctx, c->j.events, c->j.nevents, &c->events_cap, sizeof(TpEvent), 1024);
 	memset(&c->j.events[c->j.nevents], 0, sizeof(TpEvent));
 	return &c->j.events[c->j.nevents++];
 }
@@ -57,13 +65,7 @@ new_event(Collector *c)
 static TpKeyFirst *
 new_first(Collector *c)
 {
-	if (c->j.nfirsts == c->firsts_cap)
-	{
-		c->firsts_cap = Max(1024, c->firsts_cap * 2);
-		c->j.firsts = c->j.firsts == NULL ?
-			MemoryContextAllocExtended(c->ctx, sizeof(TpKeyFirst) * c->firsts_cap, MCXT_ALLOC_HUGE) :
-			repalloc_huge(c->j.firsts, sizeof(TpKeyFirst) * c->firsts_cap);
-	}
+	c->j.firsts = room_for_one_more(c->ctx, c->j.firsts, c->j.nfirsts, &c->firsts_cap, sizeof(TpKeyFirst), 1024);
 	return &c->j.firsts[c->j.nfirsts++];
 }
 
@@ -277,12 +279,7 @@ collect_keyless(Collector *c, Oid keyless_relid, int *nnamed)
 		e->session.session_id = spi_string(tup, desc, 6);
 		if (e->session.session_id != NULL)
 		{
-			if (*nnamed == cap)
-			{
-				cap = Max(64, cap * 2);
-				named = named == NULL ? palloc(sizeof(char *) * cap) :
-					repalloc_huge(named, sizeof(char *) * cap);
-			}
+			named = room_for_one_more(c->ctx, named, *nnamed, &cap, sizeof(char *), 64);
 			named[(*nnamed)++] = e->session.session_id;
 		}
 		MemoryContextSwitchTo(oldcxt);
@@ -332,6 +329,7 @@ collect_placed(Collector *c, Oid placed_relid, int **named_events, int *nnamed)
 	TupleDesc	desc;
 	const char **named = NULL;
 	int			cap = 0;
+	int			events_cap = 0;
 	const char *prev_key = NULL;
 	const char *prev_id = NULL;
 	int			prev_event_no = 0;
@@ -404,14 +402,8 @@ collect_placed(Collector *c, Oid placed_relid, int **named_events, int *nnamed)
 		{
 			/* it names its session: that one or none, resolved after the query */
 			e->session.session_id = phone;
-			if (*nnamed == cap)
-			{
-				cap = Max(64, cap * 2);
-				named = named == NULL ? palloc(sizeof(char *) * cap) :
-					repalloc_huge(named, sizeof(char *) * cap);
-				*named_events = *named_events == NULL ? palloc(sizeof(int) * cap) :
-					repalloc_huge(*named_events, sizeof(int) * cap);
-			}
+			named = room_for_one_more(c->ctx, named, *nnamed, &cap, sizeof(char *), 64);
+			*named_events = room_for_one_more(c->ctx, *named_events, *nnamed, &events_cap, sizeof(int), 64);
 			(*named_events)[*nnamed] = c->j.nevents - 1;
 			named[(*nnamed)++] = phone;
 		}

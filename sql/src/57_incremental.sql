@@ -64,6 +64,12 @@ LANGUAGE C SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 REVOKE EXECUTE ON FUNCTION touchpoint_internal.capture_changes() FROM PUBLIC;
 
+/* Is the relation a Citus table (its rows on the workers)?  False without Citus (src/tp_keyed.c). */
+CREATE FUNCTION touchpoint_internal.is_citus_table(relation pg_catalog.regclass)
+RETURNS pg_catalog.bool
+AS 'MODULE_PATHNAME', 'tp_is_citus_table'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
 /*
  * Watch a table: the four capture triggers, ENABLE ALWAYS so that they also
  * fire for logical replication's apply workers and pg_restore's data
@@ -79,7 +85,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     op pg_catalog.text;
-    distributed bool := false;
 BEGIN
     IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) relation)
        OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p']::"char"[]) THEN
@@ -89,12 +94,8 @@ BEGIN
     -- a Citus table (a user's own, distributed): Citus refuses triggers on it and
     -- would not run them on the coordinator; change_detection says full rebuild.
     -- Registering it again after distributing it removes the triggers it had.
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
-            INTO distributed USING relation;
-        IF distributed THEN
-            RETURN false;
-        END IF;
+    IF touchpoint_internal.is_citus_table(relation) THEN
+        RETURN false;
     END IF;
     BEGIN
         FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
@@ -153,7 +154,6 @@ DECLARE
     relid pg_catalog.oid;
     relkind "char";
     armed int;
-    distributed bool;
 BEGIN
     SELECT COALESCE(pg_catalog.to_regclass(r.relation)::pg_catalog.oid, r.relid) INTO relid
     FROM touchpoint_internal.source_registry r WHERE r.kind OPERATOR(pg_catalog.=) change_detection.kind;
@@ -169,12 +169,8 @@ BEGIN
         RETURN 'full rebuild: a foreign table''s changes cannot be watched';
     END IF;
     -- a Citus table: Citus runs no triggers on distributed tables (touchpoint.distribute())
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1)'
-            INTO distributed USING relid;
-        IF distributed THEN
-            RETURN 'full rebuild: a Citus table (Citus runs no triggers on distributed tables)';
-        END IF;
+    IF touchpoint_internal.is_citus_table(relid) THEN
+        RETURN 'full rebuild: a Citus table (Citus runs no triggers on distributed tables)';
     END IF;
     SELECT pg_catalog.count(*) INTO armed
     FROM pg_catalog.pg_trigger t

@@ -248,6 +248,8 @@ COMMENT ON FUNCTION touchpoint_internal.watch(pg_catalog.text, pg_catalog.regcla
 'put the capture triggers (enabled always) on a table registered as an input; false when it cannot be watched';
 COMMENT ON FUNCTION touchpoint_internal.unwatch(pg_catalog.regclass) IS
 'remove the capture triggers from a relation';
+COMMENT ON FUNCTION touchpoint_internal.is_citus_table(pg_catalog.regclass) IS
+'whether Citus holds the relation''s rows (a distributed, reference or Citus-local table); false without Citus';
 COMMENT ON FUNCTION touchpoint_internal.change_detection(pg_catalog.text) IS
 'how refresh() sees an input''s changes: triggers, or full rebuild: why';
 COMMENT ON FUNCTION touchpoint_internal.inputs_fingerprint(pg_catalog.text[]) IS

@@ -128,21 +128,9 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 /* Does refresh() place the events on Citus's workers?  (distribute() was called.) */
 CREATE FUNCTION touchpoint_internal.placed_on_workers()
 RETURNS pg_catalog.bool
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    found_it bool;
-BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-        RETURN false;
-    END IF;
-    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
-                            WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''touchpoint_internal.keyed_events''::pg_catalog.regclass)'
-        INTO found_it;
-    RETURN found_it;
-END
-$$;
+AS $$ SELECT touchpoint_internal.is_citus_table('touchpoint_internal.keyed_events') $$;
 
 /*
  * keyed_stage_queries(): the statements of stage 1 on the workers, in order,
